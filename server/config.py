@@ -1,0 +1,56 @@
+"""Settings: one pydantic-settings class, read once at start-up and passed in (``create_app(settings)``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# 7171: not taken by the usual dev servers (3000, 5000, 5173, 8000, 8080, 8888) nor by databases.
+DEFAULT_PORT = 7171
+
+
+class Settings(BaseSettings):
+    """Every knob of the emulator. Environment variables use the prefix ``OPENAI_EMULATOR_``.
+
+    List and mapping settings take JSON in the environment, e.g.
+    ``OPENAI_EMULATOR_API_KEYS='["sk-a","sk-b"]'``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="OPENAI_EMULATOR_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(DEFAULT_PORT, description="TCP port to listen on.")
+    data_dir: Path = Field(
+        Path(".openai-emulator"), description="Directory for the default SQLite database file."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Default: sqlite:///<data_dir>/emulator.db. "
+        "'sqlite://' is in-memory; 'postgresql://user@host/db' for several replicas.",
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "info", description="Log level."
+    )
+    strict_models: bool = Field(
+        False,
+        description="Answer unknown model names with the real 404 model_not_found instead of accepting them.",
+    )
+    api_keys: list[str] = Field(
+        default_factory=list,
+        description="Allow-list of API keys. Empty: any key is accepted and each key is its own tenant.",
+    )
+    key_projects: dict[str, str] = Field(
+        default_factory=dict,
+        description="Map of API key to project name; keys mapped to one project share its data.",
+    )
+    seed: int | None = Field(
+        None, description="Seed for ids and generated content; the same seed gives the same ids."
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'emulator.db').as_posix()}"
