@@ -1,0 +1,78 @@
+"""SQLAlchemy Core tables: indexed columns for lookups, a JSON ``body`` for the object as the API emits it.
+
+Every row carries its ``tenant`` so that every query can filter on it (see ``storage.base``). The tables
+are dialect-neutral (even the JSON columns: see ``JSONDocument``); dialect differences live in
+``storage.sql``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    false,
+)
+
+# Named constraints and indexes, so that future migrations can refer to them on every dialect.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Plain JSON on every dialect, deliberately not JSONB on PostgreSQL: JSONB reorders object keys, rewrites
+# numbers (6.02e+23 comes back as an integer) and rejects "\u0000", which any user may send in a text. Bodies
+# must come back exactly as the API emitted them, and nothing queries inside them (lookups use the indexed
+# columns), so JSONB would cost fidelity and buy nothing. PostgreSQL's json type keeps the text as sent.
+JSONDocument = JSON()
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("tenant", String, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("status", String, nullable=False),
+    Column("previous_response_id", String, nullable=True),
+    # The previous_response_id chain, oldest first: the chain's context is one query, not a walk.
+    Column("ancestors", JSONDocument, nullable=False),
+    Column("background", Boolean, nullable=False, default=False, server_default=false()),
+    Column("conversation_id", String, nullable=True),
+    # Soft delete: a deleted response's items must stay readable as context of responses chained from it.
+    Column("deleted", Boolean, nullable=False, default=False, server_default=false()),
+    Column("body", JSONDocument, nullable=False),
+    Index(None, "tenant", "id"),
+)
+
+response_items = Table(
+    "response_items",
+    metadata,
+    # The primary key doubles as the index for listing a response's items in position order.
+    Column(
+        "response_id",
+        String,
+        ForeignKey("responses.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role", String, primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("tenant", String, nullable=False),
+    # Not unique: the same item may be sent again as input of a later response, keeping its id.
+    Column("id", String, nullable=False),
+    Column("body", JSONDocument, nullable=False),
+    CheckConstraint("role IN ('input', 'output')", name="role"),
+    Index(None, "tenant", "id"),
+)

@@ -1,0 +1,62 @@
+"""Fixtures and hooks shared by every test package."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+POSTGRES_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+POSTGRES_TEST_DATABASE = "openai_emulator_test"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """Run ``@pytest.mark.anyio`` tests on asyncio only (session scope lets session fixtures be async)."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the test database on the local PostgreSQL server, created if missing.
+
+    Skips the test when the server is unreachable, unless ``OPENAI_EMULATOR_REQUIRE_POSTGRES=1``, where it
+    fails instead, so that CI can never pass by silently skipping the PostgreSQL tests.
+    """
+    engine = create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": POSTGRES_TEST_DATABASE}
+            ).first()
+            if exists is None:
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{POSTGRES_TEST_DATABASE}"'))
+                except ProgrammingError:
+                    pass  # another test session created it in between
+    except OperationalError as exc:
+        detail = " ".join(str(exc.orig).split())  # psycopg's message spans lines; the summary is one
+        reason = f"PostgreSQL not reachable at 127.0.0.1:5432: {detail}"
+        if os.environ.get("OPENAI_EMULATOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (and OPENAI_EMULATOR_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(reason)
+    finally:
+        engine.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{POSTGRES_TEST_DATABASE}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say so in one line when PostgreSQL tests were skipped, so that nobody mistakes it for a pass."""
+    reasons: list[str] = []
+    for report in terminalreporter.stats.get("skipped", []):
+        if "postgres" not in getattr(report, "keywords", {}):
+            continue
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason not in reasons:
+            reasons.append(reason)
+    for reason in reasons:
+        terminalreporter.write_line(f"PostgreSQL tests were skipped: {reason}", yellow=True, bold=True)
