@@ -75,6 +75,18 @@ class FunctionCall:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A built-in or custom tool call item in its final form (``web_search_call``, ``file_search_call``,
+    ``code_interpreter_call``, ``image_generation_call``, ``mcp_list_tools``, ``mcp_call``,
+    ``custom_tool_call``, ``computer_call``, ``shell_call``…). The emitter assigns its id (and ``call_id``
+    where the type has one) and streams the real progress events of its type.
+    ``partial_images`` are base64 previews streamed before an image generation completes."""
+
+    item: Mapping[str, Any]
+    partial_images: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Reasoning:
     """A reasoning item. ``tokens`` are billed as reasoning tokens; ``summary`` parts stream when requested."""
 
@@ -84,7 +96,7 @@ class Reasoning:
 
 @dataclass(frozen=True, slots=True)
 class Delay:
-    """Wait before the next event (pacing, latency injection). Zero-cost in folded, non-streaming runs."""
+    """Wait before the next event (pacing, latency injection); a non-streaming request waits just as long."""
 
     seconds: float
 
@@ -105,7 +117,16 @@ class Fail:
 
 
 BackendEvent = (
-    MessageStart | TextDelta | RefusalDelta | MessageEnd | FunctionCall | Reasoning | Delay | Incomplete | Fail
+    MessageStart
+    | TextDelta
+    | RefusalDelta
+    | MessageEnd
+    | FunctionCall
+    | ToolCall
+    | Reasoning
+    | Delay
+    | Incomplete
+    | Fail
 )
 
 

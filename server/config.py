@@ -23,17 +23,13 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(DEFAULT_PORT, description="TCP port to listen on.")
-    data_dir: Path = Field(
-        Path(".openai-emulator"), description="Directory for the default SQLite database file."
-    )
+    data_dir: Path = Field(Path(".openai-emulator"), description="Directory for the default SQLite database file.")
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL. Default: sqlite:///<data_dir>/emulator.db. "
         "'sqlite://' is in-memory; 'postgresql://user@host/db' for several replicas.",
     )
-    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
-        "info", description="Log level."
-    )
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
     strict_models: bool = Field(
         False,
         description="Answer unknown model names with the real 404 model_not_found instead of accepting them.",
@@ -46,9 +42,19 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Map of API key to project name; keys mapped to one project share its data.",
     )
-    seed: int | None = Field(
-        None, description="Seed for ids and generated content; the same seed gives the same ids."
+    time_to_first_token_ms: float = Field(
+        0, ge=0, description="Pause before the first delta of every reply (streamed or not)."
     )
+    tokens_per_second: float = Field(0, ge=0, description="Pace of deltas; 0 sends them as fast as possible.")
+    pacing_jitter: float = Field(
+        0, ge=0, le=1, description="Random +/- fraction applied to each pause (seeded: reproducible)."
+    )
+    flat_error_events: bool = Field(
+        False,
+        description="Send mid-stream `error` events flat, as the SDK types them, instead of nested as the real "
+        "API does (the nested form makes the Python SDK raise APIError at once).",
+    )
+    seed: int | None = Field(None, description="Seed for ids and generated content; the same seed gives the same ids.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

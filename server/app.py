@@ -1,0 +1,129 @@
+"""``create_app(settings)``: the ASGI application.
+
+The store is opened in the lifespan (so each worker process opens its own connections after any fork) and
+disposed of at shutdown; routes reach the live services through ``Runtime``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scenarios.registry import BackendRegistry
+from server.api import health, models, responses
+from server.api.auth import Authenticator
+from server.api.middleware import OpenAIHeadersMiddleware
+from server.api.rendering import PrettyJSONResponse, error_response
+from server.config import Settings
+from server.engine.ids import Clock, IdFactory, SystemClock
+from server.engine.pipeline import Pacing
+from server.engine.service import ResponsesService, ServiceOptions
+from server.errors import APIError, InvalidRequestError, invalid_url
+from storage.base import Store
+from storage.sql import open_store
+
+log = logging.getLogger("openai_emulator")
+
+
+@dataclass
+class Runtime:
+    """The live parts, set up by the lifespan."""
+
+    store: Store | None = None
+    responses: ResponsesService | None = None
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError("the app has not started (lifespan not run)")
+        return self.store
+
+    def require_responses(self) -> ResponsesService:
+        if self.responses is None:
+            raise RuntimeError("the app has not started (lifespan not run)")
+        return self.responses
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """Build the emulator. ``clock`` lets tests inject a virtual clock."""
+    ids = IdFactory(settings.seed)
+    clock = clock or SystemClock()
+    runtime = Runtime()
+    registry = BackendRegistry()
+    auth = Authenticator(allowed_keys=settings.api_keys, key_projects=settings.key_projects)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings.resolved_database_url())
+        runtime.store = store
+        runtime.responses = ResponsesService(
+            store=store,
+            registry=registry,
+            ids=ids,
+            clock=clock,
+            options=ServiceOptions(
+                strict_models=settings.strict_models,
+                flat_error_events=settings.flat_error_events,
+                pacing=Pacing(
+                    first_delta_seconds=settings.time_to_first_token_ms / 1000,
+                    per_delta_seconds=1 / settings.tokens_per_second if settings.tokens_per_second else 0.0,
+                    jitter=settings.pacing_jitter,
+                    seed=settings.seed,
+                ),
+            ),
+        )
+        log.info("openai-emulator ready database=%s", _redact_url(settings.resolved_database_url()))
+        try:
+            yield
+        finally:
+            await store.close()
+            runtime.store = runtime.responses = None
+
+    app = FastAPI(
+        title="openai-emulator",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.authenticator = auth
+    app.include_router(health.create_router(runtime.require_store))
+    app.include_router(responses.create_router(runtime.require_responses))
+    app.include_router(models.create_router())
+    _install_error_handlers(app)
+    app.add_middleware(OpenAIHeadersMiddleware, ids=ids)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(APIError)
+    async def api_error(request: Request, exc: APIError) -> PrettyJSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> PrettyJSONResponse:
+        # Unknown path or method: the real API says "Invalid URL (METHOD /path)" with a 404 for both.
+        if exc.status_code in (404, 405):
+            return error_response(invalid_url(request.method, request.url.path))
+        return error_response(APIError(str(exc.detail), status_code=exc.status_code, type="invalid_request_error"))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> PrettyJSONResponse:
+        # Routes declare no FastAPI-validated parameters, so this is a safety net: never answer a 422.
+        return error_response(InvalidRequestError("The request could not be validated."))
+
+
+def _redact_url(url: str) -> str:
+    """A database URL without its password, for logs."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"

@@ -1,0 +1,159 @@
+"""What the model sees: the stored chain (or conversation) first, then the request's new input items.
+
+Input items are normalised into the shape ``GET /responses/{id}/input_items`` lists them in: every item has an
+id, a string input becomes one user message with an ``input_text`` part, and easy messages get content parts
+(REFERENCE §C.6). The same normalised items are what the backend reads and what is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server.engine.ids import ResponseIds
+from server.errors import InvalidRequestError
+from storage.base import ResponseRecord
+
+JSONObject = dict[str, Any]
+
+# Id prefixes of input items the client sent without an id. Observed prefixes where known (REFERENCE §C.1);
+# the rest follow the same pattern.
+_ID_PREFIX = {
+    "message": "msg",
+    "function_call": "fc",
+    "function_call_output": "fco",
+    "custom_tool_call": "ctc",
+    "custom_tool_call_output": "ctco",
+    "reasoning": "rs",
+    "web_search_call": "ws",
+    "file_search_call": "fs",
+    "computer_call": "cu",
+    "computer_call_output": "cuo",
+    "code_interpreter_call": "ci",
+    "image_generation_call": "ig",
+    "local_shell_call": "lsh",
+    "local_shell_call_output": "lsho",
+    "shell_call": "sh",
+    "shell_call_output": "sho",
+    "apply_patch_call": "apc",
+    "apply_patch_call_output": "apco",
+    "mcp_call": "mcp",
+    "mcp_list_tools": "mcpl",
+    "mcp_approval_request": "mcpr",
+    "mcp_approval_response": "mcpa",
+    "compaction": "cmp",
+}
+_MODEL_OUTPUT_TYPES = frozenset(
+    {
+        "function_call",
+        "custom_tool_call",
+        "reasoning",
+        "web_search_call",
+        "file_search_call",
+        "computer_call",
+        "code_interpreter_call",
+        "image_generation_call",
+        "local_shell_call",
+        "shell_call",
+        "apply_patch_call",
+        "mcp_call",
+        "mcp_list_tools",
+        "mcp_approval_request",
+    }
+)
+
+
+def _message_parts(role: str, content: Any) -> list[JSONObject]:
+    if isinstance(content, str):
+        if role == "assistant":
+            return [{"type": "output_text", "annotations": [], "logprobs": [], "text": content}]
+        return [{"type": "input_text", "text": content}]
+    parts: list[JSONObject] = []
+    for part in content:
+        part = dict(part)
+        if part.get("type") == "output_text":
+            part.setdefault("annotations", [])
+            part.setdefault("logprobs", [])
+        parts.append(part)
+    return parts
+
+
+def normalize_input(raw: str | Sequence[JSONObject] | None, ids: ResponseIds) -> list[JSONObject]:
+    """The request's ``input`` as stored, id-bearing input items."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [{"role": "user", "content": raw}]
+    items: list[JSONObject] = []
+    for sent in raw:
+        kind = sent.get("type", "message")
+        if kind == "message":
+            role = sent["role"]
+            item: JSONObject = {"id": sent.get("id") or ids.item("msg"), "type": "message"}
+            item["status"] = sent.get("status") or "completed"
+            item["content"] = _message_parts(role, sent["content"])
+            if "phase" in sent:
+                item["phase"] = sent["phase"]
+            item["role"] = role
+            items.append(item)
+        elif kind == "item_reference":
+            items.append(dict(sent))
+        else:
+            item = {"id": sent.get("id") or ids.item(_ID_PREFIX.get(kind, kind[:4]))} | dict(sent)
+            if kind in ("function_call_output", "custom_tool_call_output", "computer_call_output"):
+                item.setdefault("status", "completed")
+            items.append(item)
+    return items
+
+
+def turn_index(items: Sequence[JSONObject]) -> int:
+    """How many model replies the context already holds: runs of consecutive model-produced items."""
+    turns = 0
+    in_reply = False
+    for item in items:
+        kind = item.get("type", "message")
+        produced = (kind == "message" and item.get("role") == "assistant") or kind in _MODEL_OUTPUT_TYPES
+        if produced and not in_reply:
+            turns += 1
+        in_reply = produced
+    return turns
+
+
+def check_tool_call_pairing(items: Sequence[JSONObject]) -> None:
+    """Every function call needs its output and every output its call (REFERENCE §B.3)."""
+    calls: dict[str, None] = {}
+    answered: set[str] = set()
+    for item in items:
+        kind = item.get("type")
+        if kind in ("function_call", "custom_tool_call"):
+            calls[str(item.get("call_id"))] = None
+        elif kind in ("function_call_output", "custom_tool_call_output"):
+            call_id = str(item.get("call_id"))
+            if call_id not in calls:
+                raise InvalidRequestError(
+                    f"No tool call found for function call output with call_id {call_id}.", param="input"
+                )
+            answered.add(call_id)
+    for call_id in calls:
+        if call_id not in answered:
+            raise InvalidRequestError(f"No tool output found for function call {call_id}.", param="input")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedContext:
+    """The previous response (if any), the history it brings, and the new items."""
+
+    previous: ResponseRecord | None
+    history: list[JSONObject]
+    new_items: list[JSONObject]
+
+    @property
+    def items(self) -> list[JSONObject]:
+        return self.history + self.new_items
+
+    @property
+    def ancestors(self) -> tuple[str, ...]:
+        if self.previous is None:
+            return ()
+        return (*self.previous.ancestors, self.previous.id)

@@ -1,0 +1,196 @@
+"""Run one response: backend -> emitter -> sinks (fold, storage, client).
+
+A non-streaming response is the fold of exactly the events a stream would carry, so the two cannot disagree.
+Storage follows the events: a non-streaming run is written once, whole, when it ends; a streaming run is
+written at ``response.created`` and again at every finished item, so ``GET`` shows it while it streams.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextlib import aclosing, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio
+
+from scenarios.base import Backend, BackendRequest, Delay
+from server.engine.emitter import Emitter
+from server.engine.fold import Fold
+from storage.base import ResponseRecord, Store
+
+JSONObject = dict[str, Any]
+T = TypeVar("T")
+log = logging.getLogger("openai_emulator.pipeline")
+
+GENERIC_FAILURE = (
+    "An error occurred while processing your request. You can retry your request, or contact us through our "
+    "help center at help.openai.com if the error persists. Please include the request ID {request_id} in your "
+    "message."
+)
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast deltas flow: a pause before the first, then one per delta (seconds), with seeded jitter."""
+
+    first_delta_seconds: float = 0.0
+    per_delta_seconds: float = 0.0
+    jitter: float = 0.0
+    seed: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.first_delta_seconds > 0 or self.per_delta_seconds > 0
+
+    def pauses(self) -> PacingClock:
+        return PacingClock(self)
+
+
+class PacingClock:
+    """The pauses of one run, in order."""
+
+    def __init__(self, pacing: Pacing) -> None:
+        self._pacing = pacing
+        self._random = random.Random(pacing.seed)
+        self._first = True
+
+    def before_delta(self) -> float:
+        pacing = self._pacing
+        base = pacing.first_delta_seconds if self._first else pacing.per_delta_seconds
+        self._first = False
+        if pacing.jitter:
+            base *= 1 + pacing.jitter * (2 * self._random.random() - 1)
+        return max(base, 0.0)
+
+
+@dataclass
+class Run:
+    """Everything one response needs to run, decided before the first event."""
+
+    tenant: str
+    backend: Backend
+    backend_request: BackendRequest
+    emitter: Emitter
+    input_items: Sequence[JSONObject]
+    store: bool
+    previous_response_id: str | None
+    ancestors: tuple[str, ...]
+    request_id: str = ""
+    persist_progress: bool = False  # streaming: store at created and at each finished item
+    pacing: Pacing = Pacing()
+
+    def __post_init__(self) -> None:
+        self.fold = Fold()
+        self.inserted = False
+
+
+class Pipeline:
+    """Drives runs and keeps what ``store`` asks to keep."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def events(self, run: Run) -> AsyncGenerator[JSONObject, None]:
+        """Every wire event of the run, in order; the last one is terminal.
+
+        If the consumer stops early (a streaming client disconnected), generation stops and the stored
+        response is ended as ``cancelled`` with the items finished so far.
+        """
+        try:
+            for event in run.emitter.start():
+                yield await self._sink(run, event)
+            async for event in self._generate(run):
+                yield await self._sink(run, event)
+        finally:
+            if not run.fold.terminal:
+                with anyio.CancelScope(shield=True):
+                    await self._abandon(run)
+
+    async def _generate(self, run: Run) -> AsyncGenerator[JSONObject, None]:
+        emitter = run.emitter
+        pauses = run.pacing.pauses() if run.pacing.active else None
+        try:
+            async with _closing(run.backend.stream(run.backend_request)) as backend_events:
+                async for backend_event in backend_events:
+                    if isinstance(backend_event, Delay):
+                        await anyio.sleep(backend_event.seconds)
+                        continue
+                    for event in emitter.feed(backend_event):
+                        if pauses is not None and event["type"].endswith(".delta"):
+                            await anyio.sleep(pauses.before_delta())
+                        yield event
+                    if emitter.finished:
+                        break
+            closing = emitter.finish()
+        except Exception:  # a backend bug must end the response as failed, never hang or 500 mid-stream
+            log.exception("backend %s failed", run.backend.name)
+            closing = emitter.fail("server_error", GENERIC_FAILURE.format(request_id=run.request_id))
+        for event in closing:
+            yield event
+
+    async def complete(self, run: Run) -> JSONObject:
+        """Run to the end and return the final Response (the non-streaming path)."""
+        async with aclosing(self.events(run)) as events:
+            async for _ in events:
+                pass
+        assert run.fold.final is not None
+        return run.fold.final
+
+    async def _sink(self, run: Run, event: JSONObject) -> JSONObject:
+        """Fold the event and store what it changed; the terminal state is stored before it is sent."""
+        run.fold.apply(event)
+        if run.store and (
+            run.fold.terminal
+            or (run.persist_progress and event["type"] in ("response.created", "response.output_item.done"))
+        ):
+            await self._save(run, run.fold.snapshot())
+        return event
+
+    async def _abandon(self, run: Run) -> None:
+        # No SSE event exists for this; the stored object is what a later GET sees. `cancelled` is the status
+        # the real API gives a response whose generation was stopped before it finished (REFERENCE §C.3).
+        snapshot = run.emitter.abandon()
+        if run.store and run.inserted:
+            await self._save(run, snapshot)
+
+    async def _save(self, run: Run, response: JSONObject) -> None:
+        repo = self._store.responses
+        if run.inserted:
+            await repo.update(
+                run.tenant,
+                response["id"],
+                status=response["status"],
+                body=response,
+                output_items=response["output"],
+            )
+            return
+        record = ResponseRecord(
+            id=response["id"],
+            tenant=run.tenant,
+            created_at=response["created_at"],
+            status=response["status"],
+            body=response,
+            previous_response_id=run.previous_response_id,
+            ancestors=run.ancestors,
+            background=bool(response.get("background")),
+            conversation_id=(response.get("conversation") or {}).get("id"),
+        )
+        await repo.insert(record, input_items=run.input_items, output_items=response["output"])
+        run.inserted = True
+
+
+@asynccontextmanager
+async def _closing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Close a backend's stream when the run stops early (disconnect, budget), so its cleanup runs now.
+
+    Backends are usually async generators, but the contract only promises an async iterator.
+    """
+    try:
+        yield iterator
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
