@@ -48,15 +48,18 @@ def postgres_url() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say so in one line when PostgreSQL tests were skipped, so that nobody mistakes it for a pass."""
-    reasons: list[str] = []
+    """Say so in one line when PostgreSQL or Node SDK tests were skipped, so nobody mistakes it for a pass."""
+    reasons: dict[str, list[str]] = {"PostgreSQL": [], "Node SDK": []}
     for report in terminalreporter.stats.get("skipped", []):
-        if "postgres" not in getattr(report, "keywords", {}):
+        keywords = getattr(report, "keywords", {})
+        kind = "PostgreSQL" if "postgres" in keywords else "Node SDK" if "test_node_sdk.py" in report.nodeid else None
+        if kind is None:
             continue
         longrepr = report.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
         reason = reason.removeprefix("Skipped: ")
-        if reason not in reasons:
-            reasons.append(reason)
-    for reason in reasons:
-        terminalreporter.write_line(f"PostgreSQL tests were skipped: {reason}", yellow=True, bold=True)
+        if reason not in reasons[kind]:
+            reasons[kind].append(reason)
+    for kind, kind_reasons in reasons.items():
+        for reason in kind_reasons:
+            terminalreporter.write_line(f"{kind} tests were skipped: {reason}", yellow=True, bold=True)
