@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from openai import omit
+from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter
 
@@ -270,3 +272,29 @@ def test_custom_tool_call_gets_a_call_id_and_streams_its_input() -> None:
     assert done["input"] == "SELECT 1"
     item = fold(events)["output"][0]
     assert item["id"].startswith("ctc_") and item["call_id"].startswith("call_")
+
+
+@pytest.mark.parametrize("name", SEQUENCES)
+def test_the_sdk_stream_accumulator_accepts_every_sequence_and_agrees_with_the_fold(name: str) -> None:
+    """REFERENCE §D.5: the SDK's own ResponseStreamState must accept our streams without raising, and for a
+    completed response build the same output as our fold."""
+    events = run(SEQUENCES[name], stream_reasoning_summary=True)
+    state: ResponseStreamState[object] = ResponseStreamState(input_tools=omit, text_format=omit)
+    for event in events:
+        if _sdk_parsable(event):
+            state.handle_event(EVENT.validate_python(event))
+    final = fold(events)
+    if final["status"] == "completed":
+        accumulated = state._completed_response
+        assert accumulated is not None
+        ours = Response.model_validate(final)
+        assert _without_parse_helpers(accumulated.model_dump(mode="json")) == ours.model_dump(mode="json")
+
+
+def _without_parse_helpers(value: Any) -> Any:
+    """Drop the fields the SDK's parse helpers add (`parsed`, `parsed_arguments`), which no server sends."""
+    if isinstance(value, dict):
+        return {k: _without_parse_helpers(v) for k, v in value.items() if k not in ("parsed", "parsed_arguments")}
+    if isinstance(value, list):
+        return [_without_parse_helpers(v) for v in value]
+    return value
