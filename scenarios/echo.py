@@ -1,16 +1,26 @@
 """The echo model: replies with the text of the last user message. Deterministic by construction.
 
-When function call outputs follow the last user message, it replies with each output verbatim, one per line,
-so an agent's tool round trip ends in a message. Reasoning models think first: a ``reasoning`` item whose
-token count grows with the effort.
+- When function call outputs follow the last user message, it replies with each output verbatim, one per
+  line, so an agent's tool round trip ends in a message.
+- When ``tool_choice`` forces a tool (see ``forced_tools``), it calls that tool; after a server-side built-in
+  (web search, file search, code interpreter, image generation) it goes on to answer in a message. Once tool
+  outputs follow the last user message it answers with them instead of calling again, so an agent loop that
+  keeps ``tool_choice`` set still ends (a real model may loop; tests want it to end).
+- With a ``json_schema`` text format it answers JSON: the user's text when that is JSON (so a test decides the
+  structured output), else a deterministic instance of the schema. ``json_object`` likewise, with
+  ``{"reply": <text>}`` as the fallback.
+- Reasoning models think first: a ``reasoning`` item whose token count grows with the effort.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from scenarios.base import BackendEvent, BackendRequest, MessageEnd, MessageStart, Reasoning, TextDelta
+from scenarios.base import BackendEvent, BackendRequest, MessageEnd, MessageStart, Reasoning, TextDelta, ToolCall
+from scenarios.forced_tools import SERVER_SIDE, call_for, forced_tool
+from scenarios.schema_values import instance
 
 REASONING_TOKENS = {"minimal": 8, "low": 32, "medium": 64, "high": 128, "xhigh": 256, "max": 512}
 
@@ -58,7 +68,30 @@ class EchoBackend:
                 summary = ("**Reading the request**\n\nThe user asked me something; I will answer it plainly.",)
             yield Reasoning(tokens=REASONING_TOKENS.get(str(effort), 64), summary=summary)
         outputs = tool_outputs_after_last_user(request.context)
-        reply = "\n".join(outputs) if outputs else last_user_text(request.context)
+        query = last_user_text(request.context)
+        tool = forced_tool(request.tools, request.tool_choice)
+        call = call_for(tool, query) if tool is not None and not outputs else None
+        if call is not None:
+            yield call
+            if not (isinstance(call, ToolCall) and call.item["type"] in SERVER_SIDE):
+                return  # the client runs the tool and sends its output in the next request
+        reply = "\n".join(outputs) if outputs else query
         yield MessageStart()
-        yield TextDelta(reply)
+        yield TextDelta(formatted(reply, request.text_format))
         yield MessageEnd()
+
+
+def formatted(reply: str, text_format: dict[str, Any]) -> str:
+    """The reply in the requested text format."""
+    kind = text_format.get("type")
+    if kind not in ("json_schema", "json_object"):
+        return reply
+    try:
+        parsed = json.loads(reply)
+    except ValueError:
+        parsed = None
+    if kind == "json_object":
+        return reply if isinstance(parsed, dict) else json.dumps({"reply": reply})
+    if parsed is not None:
+        return reply
+    return json.dumps(instance(text_format.get("schema") or {}))

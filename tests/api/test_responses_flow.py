@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import openai
 import pytest
 from openai import AsyncOpenAI
+from pydantic import BaseModel
 
 pytestmark = pytest.mark.anyio
 
@@ -291,3 +294,70 @@ async def test_malformed_response_id_is_400(client: AsyncOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as error:
         await client.responses.retrieve("foo")
     assert error.value.param == "response_id"
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Weather for a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["c", "f"]}},
+        "required": ["city", "unit"],
+        "additionalProperties": False,
+    },
+}
+
+
+async def test_forced_function_call_round_trip_over_previous_response_id(client: AsyncOpenAI) -> None:
+    first = await client.responses.create(
+        model="gpt-4o", input="Weather in Paris?", tools=[WEATHER_TOOL], tool_choice="required"
+    )
+    call = first.output[0]
+    assert call.type == "function_call" and call.name == "get_weather"
+    assert json.loads(call.arguments) == {"city": "example", "unit": "c"}
+    assert call.call_id.startswith("call_") and call.id is not None and call.id.startswith("fc_")
+    second = await client.responses.create(
+        model="gpt-4o",
+        previous_response_id=first.id,
+        input=[{"type": "function_call_output", "call_id": call.call_id, "output": "18C, cloudy"}],
+        tools=[WEATHER_TOOL],
+    )
+    assert second.output_text == "18C, cloudy"
+
+
+async def test_previous_response_with_an_unanswered_call_needs_its_output(client: AsyncOpenAI) -> None:
+    first = await client.responses.create(
+        model="gpt-4o", input="Weather?", tools=[WEATHER_TOOL], tool_choice={"type": "function", "name": "get_weather"}
+    )
+    with pytest.raises(openai.BadRequestError) as error:
+        await client.responses.create(model="gpt-4o", previous_response_id=first.id, input="never mind")
+    assert error.value.body["message"] == f"No tool output found for function call {first.output[0].call_id}."  # type: ignore[index, union-attr]
+
+
+class Address(BaseModel):
+    city: str
+    country: str
+
+
+class Contact(BaseModel):
+    name: str
+    age: int
+    addresses: list[Address]
+
+
+async def test_parse_with_a_nested_pydantic_model_returns_an_instance(client: AsyncOpenAI) -> None:
+    parsed = await client.responses.parse(model="gpt-4o", input="Extract the contact.", text_format=Contact)
+    assert isinstance(parsed.output_parsed, Contact) and isinstance(parsed.output_parsed.addresses[0], Address)
+    given = await client.responses.parse(
+        model="gpt-4o", input='{"name": "Ada", "age": 36, "addresses": []}', text_format=Contact
+    )
+    assert given.output_parsed == Contact(name="Ada", age=36, addresses=[])
+
+
+async def test_forced_web_search_is_followed_by_an_answer_and_counted(client: AsyncOpenAI) -> None:
+    response = await client.responses.create(
+        model="gpt-4o", input="latest news", tools=[{"type": "web_search"}], tool_choice="required"
+    )
+    assert [item.type for item in response.output] == ["web_search_call", "message"]
+    assert response.tool_usage is not None and response.tool_usage.web_search.num_requests == 1

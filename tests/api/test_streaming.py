@@ -31,6 +31,65 @@ REQUESTS: dict[str, dict[str, Any]] = {
     },
     "phase": {"model": "gpt-5.6-terra", "input": "pong"},
     "incomplete": {"model": "gpt-4o", "input": " ".join(["word"] * 40), "max_output_tokens": 16},
+    "function_call": {
+        "model": "gpt-4o",
+        "input": "What's the weather in Paris?",
+        "tools": [
+            {
+                "type": "function",
+                "name": "get_weather",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            }
+        ],
+        "tool_choice": "required",
+    },
+    "web_search": {
+        "model": "gpt-4o",
+        "input": "news today",
+        "tools": [{"type": "web_search"}],
+        "tool_choice": "required",
+    },
+    "file_search": {
+        "model": "gpt-4o",
+        "input": "refund policy",
+        "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}],
+        "tool_choice": {"type": "file_search"},
+    },
+    "code_interpreter": {
+        "model": "gpt-4o",
+        "input": "sum 1..10",
+        "tools": [{"type": "code_interpreter", "container": {"type": "auto"}}],
+        "tool_choice": {"type": "code_interpreter"},
+    },
+    "image_generation": {
+        "model": "gpt-4o",
+        "input": "a red square",
+        "tools": [{"type": "image_generation", "partial_images": 1}],
+        "tool_choice": {"type": "image_generation"},
+    },
+    "custom_tool": {
+        "model": "gpt-5-mini",
+        "input": "SELECT 1",
+        "tools": [{"type": "custom", "name": "run_sql"}],
+        "tool_choice": {"type": "custom", "name": "run_sql"},
+    },
+    "structured": {
+        "model": "gpt-4o",
+        "input": "extract",
+        "text": {
+            "format": {
+                "type": "json_schema",
+                "name": "person",
+                "strict": True,
+                "schema": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+                    "required": ["name", "age"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+    },
     "chain_input": {
         "model": "gpt-4o",
         "input": [
@@ -56,7 +115,7 @@ def parse_sse(text: str) -> list[dict[str, Any]]:
     return events
 
 
-_ID = re.compile(r"\b(resp|msg|rs|fc|call)_[0-9A-Za-z]+")
+_ID = re.compile(r"\b(resp|msg|rs|fc|ws|fs|ci|ig|ctc|cu|call)_[0-9A-Za-z]+")
 
 
 def normalized(response: dict[str, Any]) -> dict[str, Any]:

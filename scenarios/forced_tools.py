@@ -1,0 +1,96 @@
+"""Tool calls the request forces through ``tool_choice``: which tool, and the call item the model makes.
+
+``"required"`` calls the first offered tool; ``{"type": "function", "name": …}`` and ``{"type": "custom", …}``
+call that tool; ``allowed_tools`` with mode ``required`` calls the first allowed one; a built-in type
+(``web_search_preview``, ``file_search``, ``code_interpreter``, ``image_generation``, ``computer_use_preview``)
+calls that built-in. Arguments are deterministic instances of the tool's JSON Schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from scenarios.base import BackendEvent, FunctionCall, ToolCall
+from scenarios.schema_values import instance
+
+JSONObject = dict[str, Any]
+
+# A 1x1 transparent PNG: the smallest honest "generated image".
+TINY_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+_WEB_SEARCH = ("web_search", "web_search_2025_08_26", "web_search_preview", "web_search_preview_2025_03_11")
+_COMPUTER = ("computer", "computer_use", "computer_use_preview")
+# Built-ins after whose call the model goes on to answer in a message (it needs no output from the client).
+SERVER_SIDE = frozenset({"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call"})
+
+
+def forced_tool(tools: Sequence[JSONObject], tool_choice: Any) -> JSONObject | None:
+    """The tool definition ``tool_choice`` forces a call to, or None when the model may answer freely."""
+    if tool_choice == "required":
+        return tools[0] if tools else None
+    if not isinstance(tool_choice, dict):
+        return None
+    kind = tool_choice.get("type")
+    if kind in ("function", "custom"):
+        named = [t for t in tools if t.get("type") == kind and t.get("name") == tool_choice.get("name")]
+        return named[0] if named else {"type": kind, "name": tool_choice.get("name")}
+    if kind == "allowed_tools":
+        if tool_choice.get("mode") != "required":
+            return None
+        allowed = tool_choice.get("tools") or []
+        for tool in tools:
+            if any(_matches(tool, wanted) for wanted in allowed):
+                return tool
+        return None
+    if kind in _WEB_SEARCH:
+        return next((t for t in tools if t.get("type") in _WEB_SEARCH), {"type": kind})
+    if kind in _COMPUTER:
+        return next((t for t in tools if t.get("type") in _COMPUTER), {"type": kind})
+    if kind in ("file_search", "code_interpreter", "image_generation"):
+        return next((t for t in tools if t.get("type") == kind), {"type": kind})
+    return None
+
+
+def _matches(tool: JSONObject, wanted: Any) -> bool:
+    if not isinstance(wanted, dict) or wanted.get("type") != tool.get("type"):
+        return False
+    return "name" not in wanted or wanted.get("name") == tool.get("name")
+
+
+def call_for(tool: JSONObject, query: str) -> BackendEvent | None:
+    """The call the model makes to ``tool`` about ``query`` (the last user message)."""
+    kind = tool.get("type")
+    if kind == "function":
+        arguments = instance(tool.get("parameters") or {"type": "object", "properties": {}})
+        return FunctionCall(name=str(tool.get("name")), arguments=json.dumps(arguments, separators=(",", ":")))
+    if kind == "custom":
+        return ToolCall({"type": "custom_tool_call", "name": tool.get("name"), "input": query})
+    if kind in _WEB_SEARCH:
+        return ToolCall({"type": "web_search_call", "action": {"type": "search", "query": query, "queries": [query]}})
+    if kind == "file_search":
+        return ToolCall({"type": "file_search_call", "queries": [query], "results": None})
+    if kind == "code_interpreter":
+        container = tool.get("container")
+        container_id = container if isinstance(container, str) else "cntr_" + _digest(query)
+        return ToolCall(
+            {
+                "type": "code_interpreter_call",
+                "code": f"print({query!r})",
+                "container_id": container_id,
+                "outputs": None,
+            }
+        )
+    if kind == "image_generation":
+        return ToolCall(
+            {"type": "image_generation_call", "result": TINY_PNG, "revised_prompt": query},
+            partial_images=(TINY_PNG,) if tool.get("partial_images") else (),
+        )
+    if kind in _COMPUTER:
+        return ToolCall({"type": "computer_call", "action": {"type": "screenshot"}, "pending_safety_checks": []})
+    return None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
