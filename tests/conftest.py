@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 POSTGRES_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -45,6 +49,30 @@ def postgres_url() -> str:
     finally:
         engine.dispose()
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{POSTGRES_TEST_DATABASE}"
+
+
+@contextmanager
+def isolated_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A plain ``postgresql://`` URL whose ``search_path`` is a fresh schema, dropped afterwards.
+
+    A schema per test gives a clean state without truncating, and lets test sessions share one server.
+    The URL is plain ``postgresql://`` on purpose: the store must choose the psycopg 3 driver itself.
+    """
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = (
+            make_url(postgres_url)
+            .set(drivername="postgresql")
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+        )
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from storage.sql import SqlStore, open_store
+from tests.conftest import isolated_postgres_url
 
 
 @pytest.fixture(
@@ -37,25 +35,9 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 async def _postgres_store(postgres_url: str) -> AsyncIterator[SqlStore]:
-    # A schema of its own per test (via search_path) gives a clean state without truncating, and lets
-    # test sessions run side by side on one server.
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        # Plain postgresql:// on purpose: open_store must map it to psycopg 3 itself.
-        url = (
-            make_url(postgres_url)
-            .set(drivername="postgresql")
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-        )
-        opened = open_store(url.render_as_string(hide_password=False))
+    with isolated_postgres_url(postgres_url) as url:
+        opened = open_store(url)
         try:
             yield opened
         finally:
             await opened.close()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
