@@ -104,3 +104,13 @@ def response_not_found(response_id: str) -> NotFoundError:
 
 def invalid_url(method: str, path: str) -> NotFoundError:
     return NotFoundError(f"Invalid URL ({method} {path})")
+
+
+def conversation_not_found(conversation_id: str) -> NotFoundError:
+    # Observed wording, param and code null (REFERENCE §G.2), from every conversation route and from
+    # `POST /v1/responses` alike.
+    return NotFoundError(f"Conversation with id '{conversation_id}' not found.")
+
+
+def item_not_found(item_id: str) -> NotFoundError:
+    return NotFoundError(f"Item with id '{item_id}' not found.")

@@ -116,12 +116,91 @@ class ResponseRepo(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """One conversation: what ``GET /v1/conversations/{id}`` shows. Its items live beside it, in order."""
+
+    id: str
+    tenant: str
+    created_at: int
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class ConversationRepo(Protocol):
+    """Conversations and their ordered items.
+
+    A deleted conversation is gone for every call (None / False), but its items are kept, unreachable: the
+    real API documents that deleting a conversation does not delete its items.
+    """
+
+    async def create(self, record: ConversationRecord, *, items: Sequence[JSONObject] = ()) -> None:
+        """Store a new conversation with its initial items in one transaction.
+
+        Every item carries an ``id``. Raises ``KeyError`` if the conversation id already exists.
+        """
+        ...
+
+    async def get(self, tenant: str, conversation_id: str) -> ConversationRecord | None:
+        """The conversation, or None when it does not exist, was deleted, or belongs to another tenant."""
+        ...
+
+    async def update_metadata(
+        self, tenant: str, conversation_id: str, metadata: dict[str, str]
+    ) -> ConversationRecord | None:
+        """Replace the metadata; the updated record, or None (nothing changed) when it is not visible."""
+        ...
+
+    async def delete(self, tenant: str, conversation_id: str) -> bool:
+        """Soft-delete the conversation; False when there was nothing visible to delete."""
+        ...
+
+    async def append_items(self, tenant: str, conversation_id: str, items: Sequence[JSONObject]) -> bool:
+        """Append ``items`` at the end, atomically: all of them, contiguous and in order, or none.
+
+        Concurrent appends to one conversation never interleave nor lose items. False (nothing written) when
+        the conversation is not visible.
+        """
+        ...
+
+    async def list_items(
+        self,
+        tenant: str,
+        conversation_id: str,
+        *,
+        after: str | None = None,
+        limit: int = 20,
+        order: Order = "desc",
+    ) -> ItemPage | None:
+        """A page of the items; None when the conversation is not visible.
+
+        ``order="asc"`` is the order they were added; ``after`` is an item id and the page starts just past
+        it in the chosen order (an unknown ``after`` gives an empty page).
+        """
+        ...
+
+    async def get_item(self, tenant: str, conversation_id: str, item_id: str) -> JSONObject | None:
+        """The item, or None when it or its conversation is not visible."""
+        ...
+
+    async def delete_item(self, tenant: str, conversation_id: str, item_id: str) -> bool:
+        """Remove the item for good; False when it or its conversation is not visible."""
+        ...
+
+    async def all_items(self, tenant: str, conversation_id: str) -> list[JSONObject] | None:
+        """Every item in the order added (a model's context); None when the conversation is not visible."""
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """Everything the emulator remembers, opened once at start-up and closed at shutdown."""
 
     @property
     def responses(self) -> ResponseRepo: ...
+
+    @property
+    def conversations(self) -> ConversationRepo: ...
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query (for the health endpoint)."""

@@ -7,6 +7,8 @@ async methods never block the event loop. Dialect differences live only in this 
   locked" for whatever still slips past the busy timeout.
 - SQLite in memory: one shared connection, one thread at a time (a lock), or transactions would interleave.
 - PostgreSQL: psycopg 3, pre-ping, and an advisory lock so replicas starting together create tables once.
+
+Conversations have their repository in ``storage.sql_conversations``; both share ``storage.sql_common``.
 """
 
 from __future__ import annotations
@@ -27,16 +29,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from storage.base import ItemPage, JSONObject, Order, ResponseRecord
+from storage.sql_common import SQLITE_BEGIN as _SQLITE_BEGIN
+from storage.sql_common import transaction
+from storage.sql_conversations import SqlConversationRepo
 from storage.tables import metadata, response_items, responses
 
-__all__ = ["SqlResponseRepo", "SqlStore", "open_store"]
+__all__ = ["SqlConversationRepo", "SqlResponseRepo", "SqlStore", "open_store"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Execution option read by the SQLite "begin" hook: which BEGIN to emit for this transaction.
-_SQLITE_BEGIN = "openai_emulator_sqlite_begin"
 # Retries of a whole transaction on "database is locked", after the 5 s busy timeout already waited.
 _LOCKED_ATTEMPTS = 5
 _LOCKED_BACKOFF_S = 0.05
@@ -93,13 +96,8 @@ class SqlResponseRepo:
 
     @contextmanager
     def _transaction(self, *, write: bool = False) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
-            if write:
-                # SQLite: take the write lock up front, where the busy timeout applies, rather than on the
-                # first write, where a reader upgrading its lock fails at once. Other dialects ignore it.
-                conn = conn.execution_options(**{_SQLITE_BEGIN: "BEGIN IMMEDIATE"})
-            with conn.begin():
-                yield conn
+        with transaction(self._engine, write=write) as conn:
+            yield conn
 
     # -- writes ---------------------------------------------------------------------------------------
 
@@ -352,6 +350,7 @@ class SqlStore:
         self._engine = engine
         self._runner = runner
         self._responses = SqlResponseRepo(engine, runner)
+        self._conversations = SqlConversationRepo(engine, runner)
 
     @property
     def engine(self) -> Engine:
@@ -361,6 +360,10 @@ class SqlStore:
     @property
     def responses(self) -> SqlResponseRepo:
         return self._responses
+
+    @property
+    def conversations(self) -> SqlConversationRepo:
+        return self._conversations
 
     async def ping(self) -> bool:
         """True when ``SELECT 1`` answers; False (logged) on any database error."""

@@ -76,3 +76,37 @@ response_items = Table(
     CheckConstraint("role IN ('input', 'output')", name="role"),
     Index(None, "tenant", "id"),
 )
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("tenant", String, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("metadata", JSONDocument, nullable=False),
+    # The position the next appended item gets. An append bumps it with one UPDATE in its own transaction,
+    # which takes the row's write lock (PostgreSQL) or the database's (SQLite): concurrent appends queue up
+    # behind it, and each gets its own contiguous range of positions.
+    Column("next_position", Integer, nullable=False, default=0, server_default="0"),
+    # Soft delete: the real API keeps a deleted conversation's items (they only become unreachable).
+    Column("deleted", Boolean, nullable=False, default=False, server_default=false()),
+    Index(None, "tenant", "id"),
+)
+
+conversation_items = Table(
+    "conversation_items",
+    metadata,
+    # The primary key doubles as the index for listing a conversation's items in position order.
+    Column(
+        "conversation_id",
+        String,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("tenant", String, nullable=False),
+    # Not unique: a client may add an item again with the id it already has.
+    Column("id", String, nullable=False),
+    Column("body", JSONDocument, nullable=False),
+    Index(None, "tenant", "conversation_id", "id"),
+)

@@ -87,7 +87,9 @@ def normalize_input(raw: str | Sequence[JSONObject] | None, ids: ResponseIds) ->
         raw = [{"role": "user", "content": raw}]
     items: list[JSONObject] = []
     for sent in raw:
-        kind = sent.get("type", "message")
+        # Validation lets a bare `{"id": …}` through as an item reference (the SDK's `type` is optional there);
+        # every other item without a `type` is a message, which has a `role`.
+        kind = sent.get("type") or ("message" if "role" in sent else "item_reference")
         if kind == "message":
             role = sent["role"]
             item: JSONObject = {"id": sent.get("id") or ids.item("msg"), "type": "message"}

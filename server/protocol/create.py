@@ -121,7 +121,7 @@ def parse_json_body(raw: bytes) -> object:
 
 def validate_create_body(body: object) -> CreateResponseRequest:
     """Validate a ``POST /v1/responses`` body (steps 1–6 of §B.4); the first error wins."""
-    obj = _as_object(body)
+    obj = as_object(body)
     _check_model(obj)
     if "input" not in obj:
         # Observed: required even when previous_response_id / conversation / prompt are present.
@@ -140,7 +140,7 @@ def validate_input_tokens_body(body: object) -> CreateResponseRequest:
     ``model`` is required; ``input`` is optional (the count may come from ``conversation`` or
     ``previous_response_id`` alone).
     """
-    obj = _as_object(body)
+    obj = as_object(body)
     _check_model(obj)
     _check_keys(obj, _INPUT_TOKENS_KEY_SET, INPUT_TOKENS_KEYS)
     if obj.get("input") is not None:
@@ -151,7 +151,8 @@ def validate_input_tokens_body(body: object) -> CreateResponseRequest:
     return CreateResponseRequest.from_body(obj)
 
 
-def _as_object(body: object) -> dict[str, object]:
+def as_object(body: object) -> dict[str, object]:
+    """The body as a JSON object, or the type error every endpoint with a JSON body answers."""
     if isinstance(body, dict):
         return body
     # [inferred] wording: no capture of a non-object JSON body exists; this follows the type-error family.

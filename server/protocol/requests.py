@@ -125,3 +125,25 @@ class ListQuery:
     include: tuple[str, ...] = ()
     limit: int = 20
     order: Literal["asc", "desc"] = "desc"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateConversationRequest:
+    """``POST /v1/conversations``: initial items (as sent, not yet given ids) and metadata."""
+
+    items: tuple[JSONObject, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateConversationRequest:
+    """``POST /v1/conversations/{id}``: the metadata that replaces the old (null sent reads as empty)."""
+
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateConversationItemsRequest:
+    """``POST /v1/conversations/{id}/items``: the items to append, as sent."""
+
+    items: tuple[JSONObject, ...] = ()

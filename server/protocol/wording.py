@@ -143,3 +143,14 @@ def no_match(path: str, pattern: str) -> InvalidRequestError:
         param=path,
         code="invalid_value",
     )
+
+
+def array_too_long(path: str, length: int, maximum: int) -> InvalidRequestError:
+    # The maxItems member of the maxLength family above (`items` of the conversation endpoints: at most 20)
+    # [inferred] wording and code.
+    return InvalidRequestError(
+        f"Invalid '{path}': array too long. Expected an array with maximum length {maximum}, "
+        f"but got an array with length {length} instead.",
+        param=path,
+        code="array_above_max_length",
+    )
