@@ -34,6 +34,7 @@ class BackendRequest:
     max_output_tokens: int | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     turn_index: int = 0
+    headers: Mapping[str, str] = field(default_factory=dict)  # request headers, names lower-cased
 
 
 # --- semantic events --------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 - When function call outputs follow the last user message, it replies with each output verbatim, one per
   line, so an agent's tool round trip ends in a message.
-- When ``tool_choice`` forces a tool (see ``forced_tools``), it calls that tool; after a server-side built-in
+- When ``tool_choice`` forces a tool, or under ``auto`` the last user message names one (see
+  ``tool_selection``), it calls that tool; after a server-side built-in
   (web search, file search, code interpreter, image generation) it goes on to answer in a message. Once tool
   outputs follow the last user message it answers with them instead of calling again, so an agent loop that
   keeps ``tool_choice`` set still ends (a real model may loop; tests want it to end).
@@ -19,8 +20,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from scenarios.base import BackendEvent, BackendRequest, MessageEnd, MessageStart, Reasoning, TextDelta, ToolCall
-from scenarios.forced_tools import SERVER_SIDE, call_for, forced_tool
 from scenarios.schema_values import instance
+from scenarios.tool_selection import SERVER_SIDE, auto_tools, call_for, forced_tool
 
 REASONING_TOKENS = {"minimal": 8, "low": 32, "medium": 64, "high": 128, "xhigh": 256, "max": 512}
 
@@ -69,12 +70,18 @@ class EchoBackend:
             yield Reasoning(tokens=REASONING_TOKENS.get(str(effort), 64), summary=summary)
         outputs = tool_outputs_after_last_user(request.context)
         query = last_user_text(request.context)
-        tool = forced_tool(request.tools, request.tool_choice)
-        call = call_for(tool, query) if tool is not None and not outputs else None
-        if call is not None:
-            yield call
-            if not (isinstance(call, ToolCall) and call.item["type"] in SERVER_SIDE):
-                return  # the client runs the tool and sends its output in the next request
+        if not outputs:
+            forced = forced_tool(request.tools, request.tool_choice)
+            tools = (
+                [forced]
+                if forced is not None
+                else auto_tools(request.tools, request.tool_choice, query, parallel=request.parallel_tool_calls)
+            )
+            calls = [call for call in (call_for(tool, query) for tool in tools) if call is not None]
+            for call in calls:
+                yield call
+            if any(not (isinstance(call, ToolCall) and call.item["type"] in SERVER_SIDE) for call in calls):
+                return  # the client runs its tools and sends their outputs in the next request
         reply = "\n".join(outputs) if outputs else query
         yield MessageStart()
         yield TextDelta(formatted(reply, request.text_format))

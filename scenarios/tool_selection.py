@@ -1,15 +1,22 @@
-"""Tool calls the request forces through ``tool_choice``: which tool, and the call item the model makes.
+"""Which tools the default model calls, and the call items it makes.
 
-``"required"`` calls the first offered tool; ``{"type": "function", "name": …}`` and ``{"type": "custom", …}``
-call that tool; ``allowed_tools`` with mode ``required`` calls the first allowed one; a built-in type
-(``web_search_preview``, ``file_search``, ``code_interpreter``, ``image_generation``, ``computer_use_preview``)
-calls that built-in. Arguments are deterministic instances of the tool's JSON Schema.
+Forced by ``tool_choice``: ``"required"`` calls the first offered tool; ``{"type": "function", "name": …}`` and
+``{"type": "custom", …}`` call that tool; ``allowed_tools`` with mode ``required`` calls the first allowed
+one; a built-in type (``web_search_preview``, ``file_search``, ``code_interpreter``, ``image_generation``,
+``computer_use_preview``) calls that built-in.
+
+Chosen under ``"auto"`` (the default; also ``allowed_tools`` with mode ``auto``, over the allowed tools): every
+offered function or custom tool whose name, or a distinctive word of its name, appears as a whole word in the
+last user message ("What's the weather in Paris?" calls ``get_weather``), and every built-in named there
+("search the web", "generate an image"…); only the first with ``parallel_tool_calls: false``. ``"none"``
+never calls. Arguments are deterministic instances of the tool's JSON Schema.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,3 +101,80 @@ def call_for(tool: JSONObject, query: str) -> BackendEvent | None:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# Verbs that say nothing about which tool is meant: "get_weather" is chosen by "weather", not by "get".
+GENERIC_WORDS = frozenset(
+    {
+        "get",
+        "set",
+        "list",
+        "create",
+        "fetch",
+        "search",
+        "find",
+        "make",
+        "do",
+        "run",
+        "call",
+        "update",
+        "delete",
+        "add",
+        "remove",
+        "query",
+        "lookup",
+        "look",
+        "read",
+        "write",
+        "tool",
+        "function",
+        "the",
+        "a",
+        "an",
+        "to",
+        "of",
+        "for",
+        "by",
+        "and",
+        "or",
+    }
+)
+# Phrases that name a built-in tool in a user message.
+_BUILTIN_PHRASES = {
+    "web_search": ("web search", "search the web", "search online", "browse", "look it up online"),
+    "file_search": ("file search", "search the files", "search my files", "in the documents", "in my documents"),
+    "code_interpreter": ("code interpreter", "run code", "run this code", "python"),
+    "image_generation": ("generate an image", "draw", "create an image", "make an image", "picture of"),
+}
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def name_words(name: str) -> list[str]:
+    """The distinctive words of a tool name: split at ``_``, ``-``, ``.`` and camelCase, generic verbs dropped."""
+    words = [w.lower() for part in re.split(r"[_\-.\s]+", name) for w in _CAMEL.split(part) if w]
+    return [w for w in words if w not in GENERIC_WORDS]
+
+
+def _mentioned(tool: JSONObject, text: str) -> bool:
+    lowered = text.lower()
+    kind = str(tool.get("type"))
+    if kind in ("function", "custom"):
+        name = str(tool.get("name") or "")
+        candidates = [name.lower(), *name_words(name)]
+        return any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in candidates if word)
+    family = "web_search" if kind in _WEB_SEARCH else kind
+    return any(phrase in lowered for phrase in _BUILTIN_PHRASES.get(family, ()))
+
+
+def auto_tools(tools: Sequence[JSONObject], tool_choice: Any, text: str, *, parallel: bool) -> list[JSONObject]:
+    """The tools the model decides to call on its own (``tool_choice`` auto), in offered order."""
+    if tool_choice == "none":
+        return []
+    offered = list(tools)
+    if isinstance(tool_choice, dict):
+        if tool_choice.get("type") != "allowed_tools":
+            return []
+        allowed = tool_choice.get("tools") or []
+        offered = [t for t in tools if any(_matches(t, wanted) for wanted in allowed)]
+    chosen = [tool for tool in offered if _mentioned(tool, text)]
+    return chosen[:1] if not parallel else chosen
