@@ -34,6 +34,37 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+RECORD_PORT = 7172
+
+
+def _record(args: argparse.Namespace) -> int:
+    import logging
+    import os
+    from pathlib import Path
+
+    import uvicorn
+
+    from server.recording import RecorderConfig, create_recorder_app
+
+    log_level = args.log_level or "info"
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s:     %(message)s")
+    config = RecorderConfig(
+        upstream=args.upstream,
+        out_dir=Path(args.out),
+        upstream_api_key=args.upstream_api_key or os.environ.get("OPENAI_EMULATOR_UPSTREAM_API_KEY") or None,
+    )
+    # No server/date headers of our own: the upstream's pass through instead.
+    uvicorn.run(
+        create_recorder_app(config),
+        host=args.host,
+        port=args.port,
+        log_level=log_level,
+        server_header=False,
+        date_header=False,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openai-emulator",
@@ -59,6 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed", type=int, help="Seed for reproducible ids.")
     serve.set_defaults(handler=_serve)
+    record = commands.add_parser(
+        "record",
+        help="Proxy to an upstream API and record its answers as scenario files.",
+        description="Forward /v1/... to an upstream OpenAI-compatible API and write every POST /v1/responses "
+        "exchange into scenario files that the emulator replays offline.",
+    )
+    record.add_argument("--upstream", required=True, help="Upstream base URL, e.g. https://api.openai.com/v1.")
+    record.add_argument("--out", required=True, help="Directory for the recorded scenario files (created).")
+    record.add_argument("--host", default="127.0.0.1", help="Interface to listen on (default 127.0.0.1).")
+    record.add_argument("--port", type=int, default=RECORD_PORT, help=f"Port (default {RECORD_PORT}).")
+    record.add_argument(
+        "--upstream-api-key",
+        help="Key sent upstream instead of the client's (env OPENAI_EMULATOR_UPSTREAM_API_KEY). Never recorded.",
+    )
+    record.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="Log level (default info).",
+    )
+    record.set_defaults(handler=_record)
     version = commands.add_parser("version", help="Print the version.")
     version.set_defaults(handler=lambda _args: print(package_version("openai-emulator")) or 0)
     return parser
