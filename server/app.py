@@ -15,14 +15,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scenarios.base import Backend
+from scenarios.files import load_paths
 from scenarios.registry import BackendRegistry
-from server.api import health, models, responses
+from scenarios.scripted import Scripts
+from server.api import control, conversations, health, models, responses
 from server.api.auth import Authenticator
 from server.api.middleware import OpenAIHeadersMiddleware
 from server.api.rendering import PrettyJSONResponse, error_response
 from server.config import Settings
+from server.engine.conversations import ConversationsService
 from server.engine.ids import Clock, IdFactory, SystemClock
 from server.engine.pipeline import Pacing
+from server.engine.scripting import Scripting
 from server.engine.service import ResponsesService, ServiceOptions
 from server.errors import APIError, InvalidRequestError, invalid_url
 from storage.base import Store
@@ -36,7 +41,9 @@ class Runtime:
     """The live parts, set up by the lifespan."""
 
     store: Store | None = None
+    scripting: Scripting | None = None
     responses: ResponsesService | None = None
+    conversations: ConversationsService | None = None
 
     def require_store(self) -> Store:
         if self.store is None:
@@ -48,13 +55,26 @@ class Runtime:
             raise RuntimeError("the app has not started (lifespan not run)")
         return self.responses
 
+    def require_conversations(self) -> ConversationsService:
+        if self.conversations is None:
+            raise RuntimeError("the app has not started (lifespan not run)")
+        return self.conversations
+
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """Build the emulator. ``clock`` lets tests inject a virtual clock."""
     ids = IdFactory(settings.seed)
     clock = clock or SystemClock()
     runtime = Runtime()
-    registry = BackendRegistry()
+    registry = build_registry(settings)
+    # Loaded before the app exists, so a bad scenario file stops start-up with its file:line message.
+    scripting = Scripting(
+        Scripts(load_paths(settings.scenario_paths)),
+        registry,
+        strict=settings.strict_scenarios,
+        seed=settings.seed,
+    )
+    runtime.scripting = scripting
     auth = Authenticator(allowed_keys=settings.api_keys, key_projects=settings.key_projects)
 
     @asynccontextmanager
@@ -63,7 +83,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         runtime.store = store
         runtime.responses = ResponsesService(
             store=store,
-            registry=registry,
+            scripting=scripting,
             ids=ids,
             clock=clock,
             options=ServiceOptions(
@@ -77,12 +97,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 ),
             ),
         )
+        runtime.conversations = ConversationsService(store=store, ids=ids, clock=clock)
         log.info("openai-emulator ready database=%s", _redact_url(settings.resolved_database_url()))
         try:
             yield
         finally:
             await store.close()
-            runtime.store = runtime.responses = None
+            runtime.store = runtime.responses = runtime.conversations = None
 
     app = FastAPI(
         title="openai-emulator",
@@ -93,9 +114,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.authenticator = auth
+    app.state.admin_token = settings.admin_token
     app.include_router(health.create_router(runtime.require_store))
     app.include_router(responses.create_router(runtime.require_responses))
+    app.include_router(conversations.create_router(runtime.require_conversations))
     app.include_router(models.create_router())
+    app.include_router(control.create_router(lambda: scripting))
     _install_error_handlers(app)
     app.add_middleware(OpenAIHeadersMiddleware, ids=ids)
     return app
@@ -127,3 +151,21 @@ def _redact_url(url: str) -> str:
     credentials, host = rest.rsplit("@", 1)
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+
+
+def build_registry(settings: Settings) -> BackendRegistry:
+    """The built-in backends, installed plugins, and the model routing of the settings."""
+    registry = BackendRegistry(routes=settings.model_backends)
+    for backend in _builtin_backends(settings):
+        registry.register(backend)
+    registry.load_entry_points()
+    problems = registry.check_routes()
+    if problems:
+        raise ValueError("; ".join(problems))
+    return registry
+
+
+def _builtin_backends(settings: Settings) -> list[Backend]:
+    from scenarios.demo import DemoBackend  # the demo model paces itself like a person typing
+
+    return [DemoBackend(words_per_second=settings.demo_words_per_second)]

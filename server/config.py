@@ -54,6 +54,23 @@ class Settings(BaseSettings):
         description="Send mid-stream `error` events flat, as the SDK types them, instead of nested as the real "
         "API does (the nested form makes the Python SDK raise APIError at once).",
     )
+    scenario_paths: list[Path] = Field(
+        default_factory=list,
+        description="Scenario files, or directories of them (*.yaml, *.yml, *.json), loaded at start-up.",
+    )
+    strict_scenarios: bool = Field(
+        False, description="A request no scenario matches is a 400 scenario_not_matched instead of the default model."
+    )
+    model_backends: dict[str, str] = Field(
+        default_factory=lambda: {"demo*": "demo"},
+        description="Model-name glob -> backend name; other models go to the default (echo) model.",
+    )
+    demo_words_per_second: float = Field(
+        25, ge=0, description="Typing pace of the demo model (models matching demo*); 0 answers at once."
+    )
+    admin_token: str | None = Field(
+        None, description="When set, the control plane (/__emulator__/…) requires header X-Emulator-Admin-Token."
+    )
     seed: int | None = Field(None, description="Seed for ids and generated content; the same seed gives the same ids.")
 
     def resolved_database_url(self) -> str:

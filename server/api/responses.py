@@ -25,10 +25,13 @@ def create_router(service: Callable[[], ResponsesService]) -> APIRouter:
 
     @router.post("")
     async def create_response(tenant: Tenant, body: JSONBody, request: Request) -> Response:
-        params, request_id = validate_create_body(body), request.state.request_id
+        params, context = (
+            validate_create_body(body),
+            {"request_id": request.state.request_id, "headers": request.headers},
+        )
         if params.stream:
-            return event_stream_response(await service().stream(tenant, params, request_id=request_id))
-        return PrettyJSONResponse(await service().create(tenant, params, request_id=request_id))
+            return event_stream_response(await service().stream(tenant, params, **context))
+        return PrettyJSONResponse(await service().create(tenant, params, **context))
 
     @router.post("/input_tokens")
     async def count_input_tokens(tenant: Tenant, body: JSONBody) -> PrettyJSONResponse:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from scenarios.base import Backend, BackendRequest, Delay
+from scenarios.base import Backend, BackendRequest, Delay, Fail
 from server.engine.emitter import Emitter
 from server.engine.fold import Fold
 from storage.base import ResponseRecord, Store
@@ -30,6 +30,10 @@ GENERIC_FAILURE = (
     "help center at help.openai.com if the error persists. Please include the request ID {request_id} in your "
     "message."
 )
+
+
+class ConnectionDropped(Exception):
+    """A scripted fault: the server closes a stream's connection mid-way, as a network failure would."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class Run:
     request_id: str = ""
     persist_progress: bool = False  # streaming: store at created and at each finished item
     pacing: Pacing = Pacing()
+    streaming: bool = False
+    drop_after_events: int | None = None  # scripted fault: streams close the connection after N events
 
     def __post_init__(self) -> None:
         self.fold = Fold()
@@ -99,11 +105,16 @@ class Pipeline:
         If the consumer stops early (a streaming client disconnected), generation stops and the stored
         response is ended as ``cancelled`` with the items finished so far.
         """
+        sent = 0
         try:
             for event in run.emitter.start():
                 yield await self._sink(run, event)
+                sent += 1
             async for event in self._generate(run):
+                if run.streaming and run.drop_after_events is not None and sent >= run.drop_after_events:
+                    raise ConnectionDropped(f"scripted fault: connection dropped after {sent} events")
                 yield await self._sink(run, event)
+                sent += 1
         finally:
             if not run.fold.terminal:
                 with anyio.CancelScope(shield=True):
@@ -118,6 +129,8 @@ class Pipeline:
                     if isinstance(backend_event, Delay):
                         await anyio.sleep(backend_event.seconds)
                         continue
+                    if isinstance(backend_event, Fail) and not backend_event.message:
+                        backend_event = Fail(backend_event.code, GENERIC_FAILURE.format(request_id=run.request_id))
                     for event in emitter.feed(backend_event):
                         if pauses is not None and event["type"].endswith(".delta"):
                             await anyio.sleep(pauses.before_delta())
@@ -147,7 +160,27 @@ class Pipeline:
             or (run.persist_progress and event["type"] in ("response.created", "response.output_item.done"))
         ):
             await self._save(run, run.fold.snapshot())
+        if run.fold.final is not None:
+            await self._add_to_conversation(run, run.fold.final)
         return event
+
+    async def _add_to_conversation(self, run: Run, response: JSONObject) -> None:
+        """Append a finished response's input items and all its output items to its conversation, at once.
+
+        One call, one transaction: nothing of the turn is visible while it runs, then all of it is, and turns
+        finishing together never interleave. It happens before the terminal event is sent, so a client that
+        has seen the response end sees its items. Only ``completed`` and ``incomplete`` responses add a turn:
+        a failed or cancelled one has nothing a next turn should build on [inferred: the API says items are
+        added "after this response completes"]. Independent of ``store``, as conversations are their own
+        storage [inferred, REFERENCE §F].
+        """
+        conversation_id = (response.get("conversation") or {}).get("id")
+        if conversation_id is None or response["status"] not in ("completed", "incomplete"):
+            return
+        items = [*run.input_items, *response["output"]]
+        if not await self._store.conversations.append_items(run.tenant, conversation_id, items):
+            # Deleted while the response ran: the response stands, the turn has nowhere to go.
+            log.warning("conversation %s vanished before response %s finished", conversation_id, response["id"])
 
     async def _abandon(self, run: Run) -> None:
         # No SSE event exists for this; the stored object is what a later GET sees. `cancelled` is the status

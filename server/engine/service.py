@@ -8,20 +8,20 @@ previous response), the empty-input check, model capabilities, then tool-call pa
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scenarios.base import BackendRequest
 from scenarios.catalogue import ModelInfo, resolve
-from scenarios.registry import BackendRegistry
 from server.engine.context import ResolvedContext, check_tool_call_pairing, normalize_input, turn_index
 from server.engine.emitter import Emitter, EmitterOptions
 from server.engine.ids import Clock, IdFactory, ResponseIds
 from server.engine.pipeline import Pacing, Pipeline, Run
+from server.engine.scripting import Scripting
 from server.engine.skeleton import build_skeleton, effective_effort, ordered
 from server.engine.tokens import count_input
-from server.errors import InvalidRequestError, NotFoundError, response_not_found
+from server.errors import InvalidRequestError, NotFoundError, conversation_not_found, response_not_found
 from server.protocol import check_id, check_model_capabilities
 from server.protocol.requests import CreateResponseRequest, ListQuery, RetrieveQuery
 from storage.base import Store
@@ -51,13 +51,13 @@ class ResponsesService:
         self,
         *,
         store: Store,
-        registry: BackendRegistry,
+        scripting: Scripting,
         ids: IdFactory,
         clock: Clock,
         options: ServiceOptions | None = None,
     ) -> None:
         self._store = store
-        self._registry = registry
+        self._scripting = scripting
         self._ids = ids
         self._clock = clock
         self._options = options or ServiceOptions()
@@ -65,7 +65,14 @@ class ResponsesService:
 
     # --- create ---------------------------------------------------------------------------------------------
 
-    async def prepare(self, tenant: str, request: CreateResponseRequest, *, request_id: str = "") -> Run:
+    async def prepare(
+        self,
+        tenant: str,
+        request: CreateResponseRequest,
+        *,
+        request_id: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> Run:
         """Validate against server state and decide everything the run needs; nothing is stored yet."""
         model = self._model(request.model)
         context = await self._resolve(tenant, request, ids := self._ids.for_response())
@@ -73,20 +80,33 @@ class ResponsesService:
             raise InvalidRequestError(_EMPTY_INPUT, code="missing_required_parameter")
         check_model_capabilities(request, model)
         check_tool_call_pairing(context.items)
-        return self._run(tenant, request, model, context, ids, request_id)
+        return self._run(tenant, request, model, context, ids, request_id, headers or {})
 
-    async def create(self, tenant: str, request: CreateResponseRequest, *, request_id: str = "") -> JSONObject:
+    async def create(
+        self,
+        tenant: str,
+        request: CreateResponseRequest,
+        *,
+        request_id: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> JSONObject:
         """The non-streaming create: the final Response."""
-        run = await self.prepare(tenant, request, request_id=request_id)
+        run = await self.prepare(tenant, request, request_id=request_id, headers=headers)
         return _with_billing(await self._pipeline.complete(run))
 
     async def stream(
-        self, tenant: str, request: CreateResponseRequest, *, request_id: str = ""
+        self,
+        tenant: str,
+        request: CreateResponseRequest,
+        *,
+        request_id: str = "",
+        headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[JSONObject]:
         """The streaming create. Every error the request can have is raised here, before the first event,
         so that it reaches the client as an ordinary JSON error with its HTTP status."""
-        run = await self.prepare(tenant, request, request_id=request_id)
+        run = await self.prepare(tenant, request, request_id=request_id, headers=headers)
         run.persist_progress = True
+        run.streaming = True
         return self._pipeline.events(run)
 
     def _model(self, name: str) -> ModelInfo:
@@ -100,13 +120,17 @@ class ResponsesService:
         return model
 
     async def _resolve(self, tenant: str, request: CreateResponseRequest, ids: ResponseIds) -> ResolvedContext:
+        history: list[JSONObject] = []
         if request.conversation is not None:
-            # Conversations are not stored by this version, so every id is unknown to this tenant.
-            raise NotFoundError(f"Conversation with id '{request.conversation}' not found.")
+            # Its items come first in the model's context (validation keeps previous_response_id out); the
+            # pipeline appends this response's input and output to it once the response has finished.
+            conversation_items = await self._store.conversations.all_items(tenant, request.conversation)
+            if conversation_items is None:
+                raise conversation_not_found(request.conversation)
+            history = conversation_items
         if request.prompt is not None:
             raise NotFoundError(f"Prompt with id '{request.prompt.get('id')}' not found.")
         previous = None
-        history: list[JSONObject] = []
         if request.previous_response_id is not None:
             previous = await self._store.responses.get(tenant, request.previous_response_id)
             if previous is None:
@@ -126,6 +150,7 @@ class ResponsesService:
         context: ResolvedContext,
         ids: ResponseIds,
         request_id: str,
+        headers: Mapping[str, str],
     ) -> Run:
         created_at = int(self._clock.now())
         skeleton = build_skeleton(request, model, response_id=ids.response_id, created_at=created_at)
@@ -144,7 +169,9 @@ class ResponsesService:
             max_output_tokens=request.max_output_tokens,
             metadata=request.metadata,
             turn_index=turn_index(items),
+            headers=headers,
         )
+        choice = self._scripting.choose(tenant, backend_request)
         options = EmitterOptions(
             obfuscate=(request.stream_options or {}).get("include_obfuscation", True) is not False,
             input_tokens=count_input(request.instructions, items, skeleton["tools"]),
@@ -157,7 +184,7 @@ class ResponsesService:
         emitter = Emitter(skeleton=skeleton, ids=ids, id_factory=self._ids, clock=self._clock, options=options)
         return Run(
             tenant=tenant,
-            backend=self._registry.for_model(request.model),
+            backend=choice.backend,
             backend_request=backend_request,
             emitter=emitter,
             input_items=context.new_items,
@@ -165,7 +192,8 @@ class ResponsesService:
             previous_response_id=request.previous_response_id,
             ancestors=context.ancestors,
             request_id=request_id,
-            pacing=self._options.pacing,
+            pacing=choice.pacing or self._options.pacing,
+            drop_after_events=choice.drop_after_events,
         )
 
     # --- read, delete, list ---------------------------------------------------------------------------------

@@ -55,3 +55,14 @@ async def test_tenants_are_isolated_on_every_database(any_db_app: FastAPI) -> No
         mine = await one.responses.create(model="gpt-4o", input="private")
         with pytest.raises(openai.NotFoundError):
             await two.responses.retrieve(mine.id)
+
+
+async def test_conversation_turns_on_every_database(any_db_app: FastAPI) -> None:
+    async with sdk_client(any_db_app) as client:
+        conversation = await client.conversations.create(items=[{"role": "user", "content": "first"}])
+        await client.responses.create(model="gpt-4o", input="second", conversation=conversation.id)
+        listed = [item.type async for item in client.conversations.items.list(conversation.id, limit=2)]
+        assert listed == ["message", "message", "message"]
+        await client.conversations.delete(conversation.id)
+        with pytest.raises(openai.NotFoundError):
+            await client.conversations.items.list(conversation.id)
