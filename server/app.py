@@ -21,12 +21,14 @@ from scenarios.registry import BackendRegistry
 from scenarios.scripted import Scripts
 from server.api import control, conversations, health, models, responses
 from server.api.auth import Authenticator
+from server.api.journal import JournalMiddleware, JournalWriter
 from server.api.middleware import OpenAIHeadersMiddleware
 from server.api.rendering import PrettyJSONResponse, error_response
 from server.config import Settings
 from server.engine.conversations import ConversationsService
 from server.engine.ids import Clock, IdFactory, SystemClock
 from server.engine.pipeline import Pacing
+from server.engine.ratelimit import RateLimiter
 from server.engine.scripting import Scripting
 from server.engine.service import ResponsesService, ServiceOptions
 from server.errors import APIError, InvalidRequestError, invalid_url
@@ -42,6 +44,7 @@ class Runtime:
 
     store: Store | None = None
     scripting: Scripting | None = None
+    journal_writer: JournalWriter | None = None
     responses: ResponsesService | None = None
     conversations: ConversationsService | None = None
 
@@ -76,6 +79,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     )
     runtime.scripting = scripting
     auth = Authenticator(allowed_keys=settings.api_keys, key_projects=settings.key_projects)
+    limiter = RateLimiter(
+        clock,
+        requests_per_minute=settings.rate_limit_requests_per_minute,
+        tokens_per_minute=settings.rate_limit_tokens_per_minute,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,6 +94,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             scripting=scripting,
             ids=ids,
             clock=clock,
+            limiter=limiter if limiter.enabled else None,
             options=ServiceOptions(
                 strict_models=settings.strict_models,
                 flat_error_events=settings.flat_error_events,
@@ -98,10 +107,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             ),
         )
         runtime.conversations = ConversationsService(store=store, ids=ids, clock=clock)
+        if settings.journal:
+            runtime.journal_writer = JournalWriter(store.journal, keep=settings.journal_keep)
+            runtime.journal_writer.start()
         log.info("openai-emulator ready database=%s", _redact_url(settings.resolved_database_url()))
         try:
             yield
         finally:
+            if runtime.journal_writer is not None:
+                await runtime.journal_writer.close()
+                runtime.journal_writer = None
             await store.close()
             runtime.store = runtime.responses = runtime.conversations = None
 
@@ -119,9 +134,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(responses.create_router(runtime.require_responses))
     app.include_router(conversations.create_router(runtime.require_conversations))
     app.include_router(models.create_router())
-    app.include_router(control.create_router(lambda: scripting))
+    app.include_router(control.create_router(lambda: scripting, runtime.require_store, lambda: runtime.journal_writer))
     _install_error_handlers(app)
-    app.add_middleware(OpenAIHeadersMiddleware, ids=ids)
+    # Added first, so it runs inside the headers middleware and sees the request id it assigns.
+    app.add_middleware(
+        JournalMiddleware,
+        writer=lambda: runtime.journal_writer,
+        clock=clock,
+        body_limit=settings.journal_body_limit,
+    )
+    app.add_middleware(OpenAIHeadersMiddleware, ids=ids, limiter=limiter)
     return app
 
 

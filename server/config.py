@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     demo_words_per_second: float = Field(
         25, ge=0, description="Typing pace of the demo model (models matching demo*); 0 answers at once."
     )
+    rate_limit_requests_per_minute: int | None = Field(
+        None, ge=1, description="Per-tenant request quota per minute (real 429s past it); none by default."
+    )
+    rate_limit_tokens_per_minute: int | None = Field(
+        None, ge=1, description="Per-tenant token quota per minute (input at admission, output when done)."
+    )
+    journal: bool = Field(True, description="Keep the request journal (GET /__emulator__/journal).")
+    journal_body_limit: int = Field(65_536, ge=0, description="Bytes of each request body the journal keeps.")
+    journal_keep: int = Field(100_000, ge=1, description="Journal entries kept in all; older ones are trimmed.")
     admin_token: str | None = Field(
         None, description="When set, the control plane (/__emulator__/…) requires header X-Emulator-Admin-Token."
     )

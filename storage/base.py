@@ -192,6 +192,47 @@ class ConversationRepo(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One request as the journal keeps it: indexed columns, and ``data`` (body, masked headers, status…)."""
+
+    tenant: str
+    at: float
+    method: str
+    path: str
+    data: JSONObject
+
+
+@runtime_checkable
+class Journal(Protocol):
+    """Every request a tenant's clients made, so a test can assert what its client sent."""
+
+    async def record(self, entries: Sequence[JournalEntry]) -> None:
+        """Append entries (a batch, in one transaction)."""
+        ...
+
+    async def list(
+        self,
+        tenant: str,
+        *,
+        path_prefix: str | None = None,
+        method: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100,
+    ) -> list[JournalEntry]:
+        """The tenant's newest ``limit`` matching entries, oldest first."""
+        ...
+
+    async def clear(self, tenant: str) -> int:
+        """Forget the tenant's entries; returns how many there were."""
+        ...
+
+    async def trim(self, keep: int) -> None:
+        """Keep only the newest ``keep`` entries over all tenants."""
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """Everything the emulator remembers, opened once at start-up and closed at shutdown."""
@@ -201,6 +242,13 @@ class Store(Protocol):
 
     @property
     def conversations(self) -> ConversationRepo: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    async def purge_tenant(self, tenant: str) -> None:
+        """Delete everything the tenant has: responses, conversations, their items and its journal."""
+        ...
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query (for the health endpoint)."""

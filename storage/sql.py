@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
 from sqlalchemy.engine import URL, Row, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -32,7 +32,8 @@ from storage.base import ItemPage, JSONObject, Order, ResponseRecord
 from storage.sql_common import SQLITE_BEGIN as _SQLITE_BEGIN
 from storage.sql_common import transaction
 from storage.sql_conversations import SqlConversationRepo
-from storage.tables import metadata, response_items, responses
+from storage.sql_journal import SqlJournal
+from storage.tables import conversation_items, conversations, journal, metadata, response_items, responses
 
 __all__ = ["SqlConversationRepo", "SqlResponseRepo", "SqlStore", "open_store"]
 
@@ -351,6 +352,7 @@ class SqlStore:
         self._runner = runner
         self._responses = SqlResponseRepo(engine, runner)
         self._conversations = SqlConversationRepo(engine, runner)
+        self._journal = SqlJournal(engine, runner)
 
     @property
     def engine(self) -> Engine:
@@ -364,6 +366,20 @@ class SqlStore:
     @property
     def conversations(self) -> SqlConversationRepo:
         return self._conversations
+
+    @property
+    def journal(self) -> SqlJournal:
+        return self._journal
+
+    async def purge_tenant(self, tenant: str) -> None:
+        """Delete all of one tenant's rows, in one transaction (the control plane's reset)."""
+
+        def work() -> None:
+            with transaction(self._engine, write=True) as conn:
+                for table in (conversation_items, conversations, response_items, responses, journal):
+                    conn.execute(delete(table).where(table.c.tenant == tenant))
+
+        await self._runner.run(work)
 
     async def ping(self) -> bool:
         """True when ``SELECT 1`` answers; False (logged) on any database error."""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -109,4 +110,17 @@ conversation_items = Table(
     Column("id", String, nullable=False),
     Column("body", JSONDocument, nullable=False),
     Index(None, "tenant", "conversation_id", "id"),
+)
+
+journal = Table(
+    "journal",
+    metadata,
+    # Autoincrement: entries of one tenant come back in the order they were written, across replicas.
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("tenant", String, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("method", String, nullable=False),
+    Column("path", String, nullable=False),
+    Column("entry", JSONDocument, nullable=False),
+    Index(None, "tenant", "at"),
 )

@@ -7,7 +7,8 @@ also needs ``X-Emulator-Admin-Token``. Real OpenAI paths never start with ``/__e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import yaml
 from fastapi import APIRouter, Depends, Request
@@ -16,9 +17,11 @@ from pydantic import TypeAdapter, ValidationError
 from scenarios.files import ScenarioLoadError, load_text
 from scenarios.spec import TurnSpec, json_schema
 from server.api.deps import Tenant
+from server.api.journal import JournalWriter
 from server.api.rendering import PrettyJSONResponse
 from server.engine.scripting import Scripting
 from server.errors import AuthenticationError, InvalidRequestError, NotFoundError
+from storage.base import Store
 
 PREFIX = "/__emulator__"
 _TURNS = TypeAdapter(list[TurnSpec])
@@ -37,9 +40,18 @@ async def require_admin(request: Request) -> None:
         )
 
 
-def create_router(scripting: Callable[[], Scripting]) -> APIRouter:
-    """``scripting`` returns the live scripting state (built at start-up)."""
+def create_router(
+    scripting: Callable[[], Scripting],
+    store: Callable[[], Store],
+    journal_writer: Callable[[], JournalWriter | None],
+) -> APIRouter:
+    """The providers return the live parts (built at start-up, after the routes)."""
     router = APIRouter(prefix=PREFIX, dependencies=[Depends(require_admin)])
+
+    async def flush_journal() -> None:
+        writer = journal_writer()
+        if writer is not None:
+            await writer.flush()
 
     @router.get("/scenarios")
     async def list_scenarios(tenant: Tenant) -> PrettyJSONResponse:
@@ -74,11 +86,42 @@ def create_router(scripting: Callable[[], Scripting]) -> APIRouter:
 
     @router.post("/reset")
     async def reset(tenant: Tenant) -> PrettyJSONResponse:
+        """Forget everything of this tenant: scripts, queue, counters, responses, conversations, journal."""
         scripting().scripts.reset(tenant)
+        await flush_journal()
+        await store().purge_tenant(tenant)
         return PrettyJSONResponse({"reset": True})
+
+    @router.get("/journal")
+    async def read_journal(tenant: Tenant, request: Request) -> PrettyJSONResponse:
+        query = parse_journal_query(request.query_params)
+        await flush_journal()
+        entries = await store().journal.list(tenant, **query)
+        return PrettyJSONResponse({"object": "list", "data": [e.data | {"at": e.at} for e in entries]})
+
+    @router.delete("/journal")
+    async def clear_journal(tenant: Tenant) -> PrettyJSONResponse:
+        await flush_journal()
+        return PrettyJSONResponse({"deleted": await store().journal.clear(tenant)})
 
     @router.get("/scenario-schema")
     async def scenario_schema() -> PrettyJSONResponse:
         return PrettyJSONResponse(json_schema())
 
     return router
+
+
+def parse_journal_query(params: Mapping[str, str]) -> dict[str, Any]:
+    """``path`` (prefix), ``method``, ``since``/``until`` (seconds on the emulator's clock), ``limit`` (1-1000)."""
+    query: dict[str, Any] = {"path_prefix": params.get("path"), "method": params.get("method")}
+    try:
+        for name in ("since", "until"):
+            query[name] = float(params[name]) if name in params else None
+        query["limit"] = int(params.get("limit", 100))
+    except ValueError as exc:
+        raise InvalidRequestError(f"Invalid journal query: {exc}", code="invalid_value") from exc
+    if not 1 <= query["limit"] <= 1000:
+        raise InvalidRequestError(
+            "Invalid 'limit': expected a value from 1 to 1000.", param="limit", code="invalid_value"
+        )
+    return query

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.engine.ids import IdFactory
+from server.engine.ratelimit import RateLimiter
 from server.errors import INTERNAL_ERROR_MESSAGE, ServerError
 
 log = logging.getLogger("openai_emulator.http")
@@ -32,9 +33,10 @@ _RATE_LIMIT_HEADERS = (
 class OpenAIHeadersMiddleware:
     """Adds ``x-request-id``, ``openai-processing-ms``, ``openai-version`` and rate-limit headers."""
 
-    def __init__(self, app: ASGIApp, *, ids: IdFactory) -> None:
+    def __init__(self, app: ASGIApp, *, ids: IdFactory, limiter: RateLimiter | None = None) -> None:
         self.app = app
         self.ids = ids
+        self.limiter = limiter if limiter is not None and limiter.enabled else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,7 +59,7 @@ class OpenAIHeadersMiddleware:
                     (b"openai-version", OPENAI_VERSION.encode()),
                     (b"openai-organization", b"user-emulator"),
                     (b"access-control-expose-headers", b"X-Request-ID"),
-                    *_RATE_LIMIT_HEADERS,
+                    *self._rate_limit_headers(scope, headers),
                 ]
                 message["headers"] = headers
             await send(message)
@@ -80,3 +82,15 @@ class OpenAIHeadersMiddleware:
                 }
             )
             await send({"type": "http.response.body", "body": body})
+
+    def _rate_limit_headers(self, scope: Scope, already: list[Any]) -> list[tuple[bytes, bytes]]:
+        """The tenant's live quota when limits are on (unless a 429 already set them), else the static ones."""
+        tenant = scope.get("state", {}).get("tenant")
+        if self.limiter is None or tenant is None:
+            return list(_RATE_LIMIT_HEADERS)
+        present = {name for name, _ in already}
+        return [
+            (name.encode(), value.encode())
+            for name, value in self.limiter.headers(tenant).items()
+            if name.encode() not in present
+        ]

@@ -68,3 +68,16 @@ class ResponseIds:
 
     def item(self, prefix: str) -> str:
         return f"{prefix}_{self._stem}{self._factory.hex(_HEX_LEN - _SHARED_LEN)}"
+
+
+class ManualClock:
+    """A clock that moves only when told: tests of time-based behaviour (rate limits, expiry) never sleep."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds

@@ -19,6 +19,7 @@ import anyio
 from scenarios.base import Backend, BackendRequest, Delay, Fail
 from server.engine.emitter import Emitter
 from server.engine.fold import Fold
+from server.engine.ratelimit import RateLimiter
 from storage.base import ResponseRecord, Store
 
 JSONObject = dict[str, Any]
@@ -96,8 +97,9 @@ class Run:
 class Pipeline:
     """Drives runs and keeps what ``store`` asks to keep."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, limiter: RateLimiter | None = None) -> None:
         self._store = store
+        self._limiter = limiter
 
     async def events(self, run: Run) -> AsyncGenerator[JSONObject, None]:
         """Every wire event of the run, in order; the last one is terminal.
@@ -162,6 +164,9 @@ class Pipeline:
             await self._save(run, run.fold.snapshot())
         if run.fold.final is not None:
             await self._add_to_conversation(run, run.fold.final)
+            usage = run.fold.final.get("usage")
+            if self._limiter is not None and usage:
+                self._limiter.consume(run.tenant, usage["output_tokens"])  # input was counted at admission
         return event
 
     async def _add_to_conversation(self, run: Run, response: JSONObject) -> None:

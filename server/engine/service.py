@@ -18,6 +18,7 @@ from server.engine.context import ResolvedContext, check_tool_call_pairing, norm
 from server.engine.emitter import Emitter, EmitterOptions
 from server.engine.ids import Clock, IdFactory, ResponseIds
 from server.engine.pipeline import Pacing, Pipeline, Run
+from server.engine.ratelimit import RateLimiter
 from server.engine.scripting import Scripting
 from server.engine.skeleton import build_skeleton, effective_effort, ordered
 from server.engine.tokens import count_input
@@ -55,13 +56,15 @@ class ResponsesService:
         ids: IdFactory,
         clock: Clock,
         options: ServiceOptions | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
+        self._limiter = limiter
         self._scripting = scripting
         self._ids = ids
         self._clock = clock
         self._options = options or ServiceOptions()
-        self._pipeline = Pipeline(store)
+        self._pipeline = Pipeline(store, limiter=limiter)
 
     # --- create ---------------------------------------------------------------------------------------------
 
@@ -181,6 +184,8 @@ class ResponsesService:
             requested_service_tier=request.service_tier,
             flat_error_events=self._options.flat_error_events,
         )
+        if self._limiter is not None:
+            self._limiter.admit(tenant, request.model, tokens=options.input_tokens)
         emitter = Emitter(skeleton=skeleton, ids=ids, id_factory=self._ids, clock=self._clock, options=options)
         return Run(
             tenant=tenant,

@@ -1,0 +1,164 @@
+"""The request journal: every ``/v1`` request of a tenant, with its body, masked headers, status, response id
+and timing, so a test can assert what its client really sent.
+
+Captured by a pure ASGI middleware (streams pass through untouched) and written by ``JournalWriter`` in
+batches off the request path: a client waits for no journal write. The control plane flushes before it
+reads, so a test sees its own requests at once; other replicas' entries appear within one flush interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.api.auth import mask_key
+from server.engine.ids import Clock
+from storage.base import Journal, JournalEntry
+
+log = logging.getLogger("openai_emulator.journal")
+
+_RESPONSE_ID = re.compile(rb'"id":\s*"(resp_[0-9A-Za-z]+)"')
+_SECRET_HEADERS = frozenset({"x-emulator-admin-token", "cookie", "proxy-authorization"})
+
+
+def masked_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Request headers with secrets hidden: the API key masked as the real API quotes it, tokens starred."""
+    headers: dict[str, str] = {}
+    for name_bytes, value_bytes in raw:
+        name, value = name_bytes.decode("latin-1").lower(), value_bytes.decode("latin-1")
+        if name == "authorization":
+            scheme, _, key = value.partition(" ")
+            value = f"{scheme} {mask_key(key.strip())}" if key else "***"
+        elif name in _SECRET_HEADERS:
+            value = "***"
+        headers[name] = value
+    return headers
+
+
+def _decoded(body: bytes, limit: int) -> Any:
+    if len(body) > limit:
+        return {"truncated": True, "size": len(body), "text": body[:limit].decode("utf-8", errors="replace")}
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body.decode("utf-8", errors="replace")
+
+
+class JournalWriter:
+    """Buffers entries and writes them in batches from one background task."""
+
+    def __init__(self, journal: Journal, *, flush_seconds: float = 0.05, keep: int = 100_000) -> None:
+        self._journal = journal
+        self._flush_seconds = flush_seconds
+        self._keep = keep
+        self._pending: list[JournalEntry] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._flushes = 0
+
+    def add(self, entry: JournalEntry) -> None:
+        self._pending.append(entry)
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="journal-writer")
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            await asyncio.sleep(self._flush_seconds)  # gather a batch
+            try:
+                await self.flush()
+            except Exception:  # the journal must never take the server down
+                log.exception("journal flush failed")
+
+    async def flush(self) -> None:
+        """Write everything buffered so far."""
+        async with self._lock:
+            self._wake.clear()
+            batch, self._pending = self._pending, []
+            await self._journal.record(batch)
+            self._flushes += 1
+            if self._flushes % 200 == 0:
+                await self._journal.trim(self._keep)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.flush()
+
+
+class JournalMiddleware:
+    """Records each ``/v1`` request of an authenticated tenant."""
+
+    def __init__(
+        self, app: ASGIApp, *, writer: Callable[[], JournalWriter | None], clock: Clock, body_limit: int
+    ) -> None:
+        self.app = app
+        self._writer = writer
+        self._clock = clock
+        self._body_limit = body_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        writer = self._writer()
+        if scope["type"] != "http" or writer is None or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        limit = self._body_limit
+        request_body = bytearray()
+        response: dict[str, Any] = {"status": None, "head": b"", "stream": False}
+        started = time.perf_counter()
+
+        async def capture_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request_body) <= limit:
+                request_body.extend(message.get("body", b""))
+            return message
+
+        async def capture_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                response["stream"] = content_type.startswith(b"text/event-stream")
+            elif message["type"] == "http.response.body" and len(response["head"]) <= limit:
+                response["head"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, capture_receive, capture_send)
+        finally:
+            tenant = scope.get("state", {}).get("tenant")
+            if tenant is not None:
+                writer.add(self._entry(scope, tenant, bytes(request_body), response, started))
+
+    def _entry(self, scope: Scope, tenant: str, body: bytes, response: dict[str, Any], started: float) -> JournalEntry:
+        head: bytes = response["head"]
+        found = _RESPONSE_ID.search(head[:4096])
+        status = response["status"]
+        data: dict[str, Any] = {
+            "request_id": scope.get("state", {}).get("request_id"),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "status": status,
+            "response_id": found.group(1).decode() if found else None,
+            "stream": response["stream"],
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "request_headers": masked_headers(scope.get("headers", [])),
+            "request_body": _decoded(body, self._body_limit),
+        }
+        if status is not None and status >= 400:
+            data["error"] = _decoded(head, self._body_limit)
+        return JournalEntry(tenant=tenant, at=self._clock.now(), method=scope["method"], path=scope["path"], data=data)
