@@ -10,6 +10,9 @@
 - With a ``json_schema`` text format it answers JSON: the user's text when that is JSON (so a test decides the
   structured output), else a deterministic instance of the schema. ``json_object`` likewise, with
   ``{"reply": <text>}`` as the fallback.
+- Images and files of the last user message are named on lines after the text (``[image: image/png, 68
+  bytes]``, ``[file: report.pdf, application/pdf, 1234 bytes]``, or the URL / file id), so a test sees they
+  arrived; URLs are never fetched.
 - Reasoning models think first: a ``reasoning`` item whose token count grows with the effort.
 """
 
@@ -19,9 +22,10 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from scenarios.attachments import describe_part
 from scenarios.base import BackendEvent, BackendRequest, MessageEnd, MessageStart, Reasoning, TextDelta, ToolCall
 from scenarios.schema_values import instance
-from scenarios.tool_selection import SERVER_SIDE, auto_tools, call_for, forced_tool
+from scenarios.tool_selection import SERVER_SIDE, auto_tools, calls_for, forced_tool
 
 REASONING_TOKENS = {"minimal": 8, "low": 32, "medium": 64, "high": 128, "xhigh": 256, "max": 512}
 
@@ -47,6 +51,16 @@ def tool_outputs_after_last_user(context: Sequence[dict[str, Any]]) -> list[str]
             output = item.get("output", "")
             outputs.append(output if isinstance(output, str) else content_text(output))
     return list(reversed(outputs))
+
+
+def last_user_attachments(context: Sequence[dict[str, Any]]) -> list[str]:
+    """Notes naming each image and file of the last user message (see ``scenarios.attachments``)."""
+    for item in reversed(context):
+        if item.get("type", "message") == "message" and item.get("role") == "user":
+            content = item.get("content")
+            notes = [describe_part(part) for part in content] if isinstance(content, list) else []
+            return [note for note in notes if note is not None]
+    return []
 
 
 def last_user_text(context: Sequence[dict[str, Any]]) -> str:
@@ -77,12 +91,12 @@ class EchoBackend:
                 if forced is not None
                 else auto_tools(request.tools, request.tool_choice, query, parallel=request.parallel_tool_calls)
             )
-            calls = [call for call in (call_for(tool, query) for tool in tools) if call is not None]
+            calls = [call for tool in tools for call in calls_for(tool, query)]
             for call in calls:
                 yield call
             if any(not (isinstance(call, ToolCall) and call.item["type"] in SERVER_SIDE) for call in calls):
                 return  # the client runs its tools and sends their outputs in the next request
-        reply = "\n".join(outputs) if outputs else query
+        reply = "\n".join(outputs) if outputs else "\n".join([query, *last_user_attachments(request.context)]).strip()
         yield MessageStart()
         yield TextDelta(formatted(reply, request.text_format))
         yield MessageEnd()

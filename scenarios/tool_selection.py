@@ -30,7 +30,16 @@ TINY_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAC
 _WEB_SEARCH = ("web_search", "web_search_2025_08_26", "web_search_preview", "web_search_preview_2025_03_11")
 _COMPUTER = ("computer", "computer_use", "computer_use_preview")
 # Built-ins after whose call the model goes on to answer in a message (it needs no output from the client).
-SERVER_SIDE = frozenset({"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call"})
+SERVER_SIDE = frozenset(
+    {
+        "web_search_call",
+        "file_search_call",
+        "code_interpreter_call",
+        "image_generation_call",
+        "mcp_list_tools",
+        "mcp_call",
+    }
+)
 
 
 def forced_tool(tools: Sequence[JSONObject], tool_choice: Any) -> JSONObject | None:
@@ -55,8 +64,14 @@ def forced_tool(tools: Sequence[JSONObject], tool_choice: Any) -> JSONObject | N
         return next((t for t in tools if t.get("type") in _WEB_SEARCH), {"type": kind})
     if kind in _COMPUTER:
         return next((t for t in tools if t.get("type") in _COMPUTER), {"type": kind})
-    if kind in ("file_search", "code_interpreter", "image_generation"):
+    if kind in ("file_search", "code_interpreter", "image_generation", "shell", "local_shell", "apply_patch"):
         return next((t for t in tools if t.get("type") == kind), {"type": kind})
+    if kind == "mcp":
+        server = next(
+            (t for t in tools if t.get("type") == "mcp" and t.get("server_label") == tool_choice.get("server_label")),
+            {"type": "mcp", "server_label": tool_choice.get("server_label")},
+        )
+        return {**server, "forced_name": tool_choice.get("name")}
     return None
 
 
@@ -66,37 +81,77 @@ def _matches(tool: JSONObject, wanted: Any) -> bool:
     return "name" not in wanted or wanted.get("name") == tool.get("name")
 
 
-def call_for(tool: JSONObject, query: str) -> BackendEvent | None:
-    """The call the model makes to ``tool`` about ``query`` (the last user message)."""
+def calls_for(tool: JSONObject, query: str) -> list[BackendEvent]:
+    """The call items the model makes to ``tool`` about ``query`` (the last user message)."""
     kind = tool.get("type")
     if kind == "function":
         arguments = instance(tool.get("parameters") or {"type": "object", "properties": {}})
-        return FunctionCall(name=str(tool.get("name")), arguments=json.dumps(arguments, separators=(",", ":")))
+        return [FunctionCall(name=str(tool.get("name")), arguments=json.dumps(arguments, separators=(",", ":")))]
     if kind == "custom":
-        return ToolCall({"type": "custom_tool_call", "name": tool.get("name"), "input": query})
+        return [ToolCall({"type": "custom_tool_call", "name": tool.get("name"), "input": query})]
     if kind in _WEB_SEARCH:
-        return ToolCall({"type": "web_search_call", "action": {"type": "search", "query": query, "queries": [query]}})
+        return [ToolCall({"type": "web_search_call", "action": {"type": "search", "query": query, "queries": [query]}})]
     if kind == "file_search":
-        return ToolCall({"type": "file_search_call", "queries": [query], "results": None})
+        return [ToolCall({"type": "file_search_call", "queries": [query], "results": None})]
     if kind == "code_interpreter":
         container = tool.get("container")
         container_id = container if isinstance(container, str) else "cntr_" + _digest(query)
-        return ToolCall(
-            {
-                "type": "code_interpreter_call",
-                "code": f"print({query!r})",
-                "container_id": container_id,
-                "outputs": None,
-            }
-        )
+        code = f"print({query!r})"
+        return [
+            ToolCall({"type": "code_interpreter_call", "code": code, "container_id": container_id, "outputs": None})
+        ]
     if kind == "image_generation":
-        return ToolCall(
-            {"type": "image_generation_call", "result": TINY_PNG, "revised_prompt": query},
-            partial_images=(TINY_PNG,) if tool.get("partial_images") else (),
-        )
+        partials = (TINY_PNG,) if tool.get("partial_images") else ()
+        item = {"type": "image_generation_call", "result": TINY_PNG, "revised_prompt": query}
+        return [ToolCall(item, partial_images=partials)]
     if kind in _COMPUTER:
-        return ToolCall({"type": "computer_call", "action": {"type": "screenshot"}, "pending_safety_checks": []})
-    return None
+        return [ToolCall({"type": "computer_call", "action": {"type": "screenshot"}, "pending_safety_checks": []})]
+    if kind == "local_shell":
+        return [
+            ToolCall(
+                {"type": "local_shell_call", "action": {"type": "exec", "command": ["bash", "-lc", query], "env": {}}}
+            )
+        ]
+    if kind == "shell":
+        return [ToolCall({"type": "shell_call", "action": {"commands": [query]}})]
+    if kind == "apply_patch":
+        operation = {"type": "create_file", "path": "notes.md", "diff": f"+{query}\n"}
+        return [ToolCall({"type": "apply_patch_call", "operation": operation})]
+    if kind == "mcp":
+        return _mcp_calls(tool, query)
+    return []
+
+
+def _mcp_calls(tool: JSONObject, query: str) -> list[BackendEvent]:
+    """MCP: list the server's tools, then call one, or ask for approval first (the real default)."""
+    label = str(tool.get("server_label") or "mcp")
+    allowed = tool.get("allowed_tools")
+    names = allowed if isinstance(allowed, list) and allowed else (allowed or {}).get("tool_names") or ["search"]
+    name = str(tool.get("forced_name") or names[0])
+    listed = [
+        {"name": n, "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}} for n in names
+    ]
+    events: list[BackendEvent] = [ToolCall({"type": "mcp_list_tools", "server_label": label, "tools": listed})]
+    arguments = json.dumps({"query": query}, separators=(",", ":"))
+    if tool.get("require_approval") == "never":
+        output = f"(emulated result of {name} on {label} for {query!r})"
+        events.append(
+            ToolCall(
+                {
+                    "type": "mcp_call",
+                    "server_label": label,
+                    "name": name,
+                    "arguments": arguments,
+                    "output": output,
+                    "error": None,
+                }
+            )
+        )
+    else:
+        events.append(
+            ToolCall({"type": "mcp_approval_request", "server_label": label, "name": name, "arguments": arguments})
+        )
+    return events
 
 
 def _digest(text: str) -> str:
@@ -145,6 +200,9 @@ _BUILTIN_PHRASES = {
     "file_search": ("file search", "search the files", "search my files", "in the documents", "in my documents"),
     "code_interpreter": ("code interpreter", "run code", "run this code", "python"),
     "image_generation": ("generate an image", "draw", "create an image", "make an image", "picture of"),
+    "shell": ("shell", "terminal", "run the command", "run a command"),
+    "local_shell": ("shell", "terminal", "run the command", "run a command"),
+    "apply_patch": ("apply a patch", "apply the patch", "patch the file", "edit the file"),
 }
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -162,6 +220,9 @@ def _mentioned(tool: JSONObject, text: str) -> bool:
         name = str(tool.get("name") or "")
         candidates = [name.lower(), *name_words(name)]
         return any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in candidates if word)
+    if kind == "mcp":
+        label = str(tool.get("server_label") or "")
+        return bool(label) and re.search(rf"\b{re.escape(label.lower())}\b", lowered) is not None
     family = "web_search" if kind in _WEB_SEARCH else kind
     return any(phrase in lowered for phrase in _BUILTIN_PHRASES.get(family, ()))
 

@@ -28,6 +28,7 @@ from scenarios.base import (
     ToolCall,
 )
 from server.engine.ids import Clock, IdFactory, ResponseIds
+from server.engine.logprobs import token_logprobs
 from server.engine.skeleton import ordered, resolved_service_tier
 from server.engine.tokens import split_pieces
 from server.engine.tool_events import stream_tool_call
@@ -63,6 +64,7 @@ class EmitterOptions:
     message_phase: str | None = None  # default phase of messages on models that label them
     requested_service_tier: str | None = None
     flat_error_events: bool = False  # SDK-typed flat `error` event instead of the real nested one
+    logprobs: int | None = None  # None: no logprobs; else how many top alternatives each token gets
 
 
 @dataclass
@@ -292,11 +294,17 @@ class Emitter:
         assert open_item.part is not None
         key = "text" if kind == "output_text" else "refusal"
         event_type = "response.output_text.delta" if kind == "output_text" else "response.refusal.delta"
-        extra: JSONObject = {"logprobs": []} if kind == "output_text" else {}
         for piece in split_pieces(text):
             if not self._budget.take():
                 return
             open_item.part[key] += piece
+            extra: JSONObject = {}
+            if kind == "output_text":
+                extra["logprobs"] = []
+                if self.options.logprobs is not None:
+                    event_logprob, part_logprob = token_logprobs(piece, self.options.logprobs)
+                    extra["logprobs"] = [event_logprob]
+                    open_item.part["logprobs"].append(part_logprob)
             out.append(
                 self._next(
                     event_type,
@@ -338,7 +346,15 @@ class Emitter:
             "output_index": open_item.index,
         }
         if part["type"] == "output_text":
-            out.append(self._next("response.output_text.done", logprobs=[], text=part["text"], **common))
+            done_logprobs = [
+                {
+                    "token": lp["token"],
+                    "logprob": lp["logprob"],
+                    "top_logprobs": [{"token": t["token"], "logprob": t["logprob"]} for t in lp["top_logprobs"]],
+                }
+                for lp in part["logprobs"]
+            ]
+            out.append(self._next("response.output_text.done", logprobs=done_logprobs, text=part["text"], **common))
         else:
             out.append(self._next("response.refusal.done", refusal=part["refusal"], **common))
         out.append(self._next("response.content_part.done", part=copy.deepcopy(part), **common))

@@ -14,6 +14,7 @@ from typing import Any
 
 from scenarios.base import BackendRequest
 from scenarios.catalogue import ModelInfo, resolve
+from server.engine.attachments import check_attachments
 from server.engine.context import ResolvedContext, check_tool_call_pairing, normalize_input, turn_index
 from server.engine.emitter import Emitter, EmitterOptions
 from server.engine.ids import Clock, IdFactory, ResponseIds
@@ -39,6 +40,13 @@ class ServiceOptions:
     strict_models: bool = False
     flat_error_events: bool = False
     pacing: Pacing = Pacing()
+
+
+def _logprobs_wanted(request: CreateResponseRequest) -> int | None:
+    """How many alternatives each output token's logprob lists; None when logprobs were not asked for."""
+    if "message.output_text.logprobs" in request.include or request.top_logprobs:
+        return request.top_logprobs or 0
+    return None
 
 
 def _with_billing(response: JSONObject) -> JSONObject:
@@ -83,6 +91,7 @@ class ResponsesService:
             raise InvalidRequestError(_EMPTY_INPUT, code="missing_required_parameter")
         check_model_capabilities(request, model)
         check_tool_call_pairing(context.items)
+        check_attachments(request.input)
         return self._run(tenant, request, model, context, ids, request_id, headers or {})
 
     async def create(
@@ -183,6 +192,7 @@ class ResponsesService:
             message_phase=model.message_phase,
             requested_service_tier=request.service_tier,
             flat_error_events=self._options.flat_error_events,
+            logprobs=_logprobs_wanted(request),
         )
         if self._limiter is not None:
             self._limiter.admit(tenant, request.model, tokens=options.input_tokens)

@@ -90,6 +90,39 @@ REQUESTS: dict[str, dict[str, Any]] = {
             }
         },
     },
+    "shell": {"model": "gpt-5-mini", "input": "ls -la", "tools": [{"type": "shell"}], "tool_choice": "required"},
+    "local_shell": {"model": "gpt-4o", "input": "pwd", "tools": [{"type": "local_shell"}], "tool_choice": "required"},
+    "apply_patch": {
+        "model": "gpt-5-mini",
+        "input": "add a note",
+        "tools": [{"type": "apply_patch"}],
+        "tool_choice": {"type": "apply_patch"},
+    },
+    "mcp_approval": {
+        "model": "gpt-4o",
+        "input": "ask the docs server",
+        "tools": [{"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.invalid"}],
+        "tool_choice": "required",
+    },
+    "mcp_call": {
+        "model": "gpt-4o",
+        "input": "ask the docs server",
+        "tools": [
+            {
+                "type": "mcp",
+                "server_label": "docs",
+                "server_url": "https://mcp.example.invalid",
+                "require_approval": "never",
+            }
+        ],
+        "tool_choice": {"type": "mcp", "server_label": "docs"},
+    },
+    "logprobs": {
+        "model": "gpt-4o",
+        "input": "log these probs",
+        "include": ["message.output_text.logprobs"],
+        "top_logprobs": 2,
+    },
     "chain_input": {
         "model": "gpt-4o",
         "input": [
@@ -115,7 +148,7 @@ def parse_sse(text: str) -> list[dict[str, Any]]:
     return events
 
 
-_ID = re.compile(r"\b(resp|msg|rs|fc|ws|fs|ci|ig|ctc|cu|call)_[0-9A-Za-z]+")
+_ID = re.compile(r"\b(resp|msg|rs|fc|ws|fs|ci|ig|ctc|cu|sh|lsh|apc|mcp|mcpl|mcpr|call)_[0-9A-Za-z]+")
 
 
 def normalized(response: dict[str, Any]) -> dict[str, Any]:
