@@ -111,10 +111,22 @@ class Incomplete:
 
 @dataclass(frozen=True, slots=True)
 class Fail:
-    """End the response as ``failed`` with this error code and message."""
+    """End the response as ``failed`` with this error code and message (``param`` for the ``error`` event)."""
 
     code: str
     message: str
+    param: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """A ``compaction`` output item carrying ``encrypted_content`` (automatic context compaction).
+
+    The server emits it before the model's reply when ``context_management`` asks for compaction; a backend
+    may emit one too. The emitter streams the real choreography (REFERENCE §D.4.10).
+    """
+
+    encrypted_content: str
 
 
 BackendEvent = (
@@ -128,6 +140,7 @@ BackendEvent = (
     | Delay
     | Incomplete
     | Fail
+    | Compaction
 )
 
 

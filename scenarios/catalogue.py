@@ -8,8 +8,10 @@ behaviour is used.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -312,3 +314,29 @@ def lookup(name: str) -> ModelInfo | None:
 def resolve(name: str) -> ModelInfo:
     """The entry for ``name``; unknown names get non-reasoning defaults and echo unchanged."""
     return catalogue().get(name) or _info(name, known=False)
+
+
+_OVERRIDABLE = tuple(f.name for f in dataclasses.fields(ModelInfo) if f.name not in ("id", "known"))
+_POSITIVE_INTS = ("context_window", "max_output_tokens")
+
+
+def with_overrides(info: ModelInfo, changes: Mapping[str, typing.Any]) -> ModelInfo:
+    """``info`` with some facts replaced (the ``model_overrides`` setting); an overridden name counts as known.
+
+    Raises ``ValueError`` naming the model and the field for an unknown field or an unusable value, so a bad
+    setting stops start-up instead of surfacing on the first request.
+    """
+    unknown = sorted(set(changes) - set(_OVERRIDABLE))
+    if unknown:
+        raise ValueError(
+            f"model_overrides['{info.id}']: unknown field {', '.join(map(repr, unknown))}; "
+            f"expected some of {', '.join(_OVERRIDABLE)}"
+        )
+    values = dict(changes)
+    for name in _POSITIVE_INTS:
+        value = values.get(name)
+        if name in values and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ValueError(f"model_overrides['{info.id}'].{name}: expected a positive integer, got {value!r}")
+    if "reasoning_efforts" in values:
+        values["reasoning_efforts"] = tuple(values["reasoning_efforts"])
+    return dataclasses.replace(info, known=True, **values)

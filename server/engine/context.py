@@ -7,13 +7,14 @@ id, a string input becomes one user message with an ``input_text`` part, and eas
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from openai.types.responses.response_item import ResponseItem
 
 from server.engine.ids import ResponseIds
 from server.errors import InvalidRequestError
-from storage.base import ResponseRecord
 
 JSONObject = dict[str, Any]
 
@@ -64,6 +65,19 @@ _MODEL_OUTPUT_TYPES = frozenset(
 )
 
 
+def _types_needing_status() -> frozenset[str]:
+    """Item types whose stored form (the SDK's ``ResponseItem``) requires ``status``, which clients may omit."""
+    needing: set[str] = set()
+    for model in typing.get_args(typing.get_args(ResponseItem)[0]):
+        fields = model.model_fields
+        if "status" in fields and fields["status"].is_required():
+            needing.update(typing.get_args(fields["type"].annotation))
+    return frozenset(needing - {"message"})
+
+
+_NEEDS_STATUS = _types_needing_status()
+
+
 def _message_parts(role: str, content: Any) -> list[JSONObject]:
     if isinstance(content, str):
         if role == "assistant":
@@ -103,8 +117,8 @@ def normalize_input(raw: str | Sequence[JSONObject] | None, ids: ResponseIds) ->
             items.append(dict(sent))
         else:
             item = {"id": sent.get("id") or ids.item(_ID_PREFIX.get(kind, kind[:4]))} | dict(sent)
-            if kind in ("function_call_output", "custom_tool_call_output", "computer_call_output"):
-                item.setdefault("status", "completed")
+            if kind in _NEEDS_STATUS and item.get("status") is None:  # omitted, or a replayed explicit null:
+                item["status"] = "completed"  # input_items and conversation listings must parse with the SDK
             items.append(item)
     return items
 
@@ -140,22 +154,3 @@ def check_tool_call_pairing(items: Sequence[JSONObject]) -> None:
     for call_id in calls:
         if call_id not in answered:
             raise InvalidRequestError(f"No tool output found for function call {call_id}.", param="input")
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedContext:
-    """The previous response (if any), the history it brings, and the new items."""
-
-    previous: ResponseRecord | None
-    history: list[JSONObject]
-    new_items: list[JSONObject]
-
-    @property
-    def items(self) -> list[JSONObject]:
-        return self.history + self.new_items
-
-    @property
-    def ancestors(self) -> tuple[str, ...]:
-        if self.previous is None:
-            return ()
-        return (*self.previous.ancestors, self.previous.id)

@@ -3,7 +3,8 @@
 Each type has its own choreography between ``output_item.added`` and ``output_item.done``: web and file
 search go ``in_progress -> searching -> completed``; code interpreter streams its code, then interprets;
 image generation may send partial images; MCP calls stream their arguments; custom tool calls stream their
-input. Types without streaming events (computer, shell, apply_patch, approvals…) are added, then done.
+input; compaction items send `compacting`. Types without streaming events (computer, shell, apply_patch,
+approvals…) are added, then done.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ ID_PREFIX = {
     "local_shell_call": "lsh",
     "shell_call": "sh",
     "apply_patch_call": "apc",
+    "compaction": "cmp",
 }
 _HAS_CALL_ID = frozenset({"custom_tool_call", "computer_call", "local_shell_call", "shell_call", "apply_patch_call"})
 _HAS_STATUS = frozenset(
@@ -104,6 +106,9 @@ def stream_tool_call(sink: ToolEventSink, call: ToolCall, *, new_id: Callable[[s
             sink.event("response.mcp_call_arguments.delta", delta=delta, **common, **sink.padding(delta))
         sink.event("response.mcp_call_arguments.done", arguments=arguments, **common)
         sink.event(f"{prefix}.{'failed' if final.get('error') else 'completed'}", **common)
+    elif kind == "compaction":
+        # Zero or more `compacting` events, carrying no content (REFERENCE §D.4.10); one is sent.
+        sink.event("response.compaction.compacting", **common)
     elif kind == "custom_tool_call":
         text = str(final.get("input") or "")
         for delta in _chunks(text):
@@ -133,4 +138,6 @@ def _initial(final: JSONObject) -> JSONObject:
         initial.update(arguments="", output=None)
     elif kind == "custom_tool_call":
         initial["input"] = ""
+    elif kind == "compaction":
+        initial["encrypted_content"] = ""  # the sealed content arrives with output_item.done
     return initial

@@ -3,8 +3,8 @@
 Public surface:
 
 * ``parse_json_body(raw)`` — strict JSON or the API's "could not parse the JSON body" 400;
-* ``validate_create_body(body)`` / ``validate_input_tokens_body(body)`` — steps 1–6 of §B.4, returning the
-  typed ``CreateResponseRequest``;
+* ``validate_create_body(body)`` / ``validate_input_tokens_body(body)`` / ``validate_compact_body(body)`` —
+  steps 1–6 of §B.4, returning the typed ``CreateResponseRequest``;
 * ``check_model_capabilities(request, model)`` — step 9 (what a given model refuses);
 * ``parse_retrieve_query(pairs)`` / ``parse_list_query(pairs)`` — GET query strings;
 * ``check_id(value, param=…, prefix=…)`` — malformed path ids;
@@ -26,7 +26,12 @@ from server.protocol.conversations import (
     validate_conversation_items_body,
     validate_conversation_update_body,
 )
-from server.protocol.create import parse_json_body, validate_create_body, validate_input_tokens_body
+from server.protocol.create import (
+    parse_json_body,
+    validate_compact_body,
+    validate_create_body,
+    validate_input_tokens_body,
+)
 from server.protocol.items import check_items as check_input_items
 from server.protocol.queries import check_id, parse_list_query, parse_retrieve_query
 from server.protocol.requests import (
@@ -53,6 +58,7 @@ __all__ = [
     "parse_retrieve_query",
     "validate_conversation_create_body",
     "validate_conversation_items_body",
+    "validate_compact_body",
     "validate_conversation_update_body",
     "validate_create_body",
     "validate_input_tokens_body",

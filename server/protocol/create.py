@@ -1,4 +1,4 @@
-"""Request bodies of ``POST /v1/responses`` and ``POST /v1/responses/input_tokens``: steps 1–6 of §B.4.
+"""Request bodies of ``POST /v1/responses``, ``…/input_tokens`` and ``…/compact``: steps 1–6 of §B.4.
 
 1. ``model`` missing → 2. ``input`` key missing → 3. unknown top-level keys → 4. ``input`` and each item →
 5. per-parameter checks in the server's observed order → 6. ``conversation`` + ``previous_response_id``.
@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import math
 
+from openai.types.responses import response_compact_params
+
 from server.errors import InvalidRequestError
 from server.protocol import fields as f
 from server.protocol.hints import did_you_mean
 from server.protocol.items import check_input
 from server.protocol.requests import CreateResponseRequest
 from server.protocol.schema import BOOL, STR, Node
+from server.protocol.sdk import obj_for
 from server.protocol.tools import TOOL_CHOICE, TOOLS
 from server.protocol.wording import kind_of, missing, unknown, wrong_type
 
@@ -92,8 +95,21 @@ INPUT_TOKENS_CHECKS: tuple[tuple[str, Node], ...] = (
 )
 INPUT_TOKENS_KEYS: tuple[str, ...] = ("model", "input", *(name for name, _ in INPUT_TOKENS_CHECKS))
 
+# POST /v1/responses/compact (REFERENCE §A row 7); order follows the create order [inferred].
+COMPACT_CHECKS: tuple[tuple[str, Node], ...] = (
+    ("prompt_cache_options", obj_for(response_compact_params.PromptCacheOptions)),
+    ("prompt_cache_key", STR),
+    ("prompt_cache_retention", f.PROMPT_CACHE_RETENTION),
+    ("instructions", STR),
+    ("service_tier", f.SERVICE_TIER),
+    ("previous_response_id", STR),
+    ("image", obj_for(response_compact_params.Image)),
+)
+COMPACT_KEYS: tuple[str, ...] = ("model", "input", *(name for name, _ in COMPACT_CHECKS))
+
 _CREATE_KEY_SET = frozenset(CREATE_KEYS)
 _INPUT_TOKENS_KEY_SET = frozenset(INPUT_TOKENS_KEYS)
+_COMPACT_KEY_SET = frozenset(COMPACT_KEYS)
 
 
 def _reject_constant(name: str) -> object:
@@ -147,6 +163,19 @@ def validate_input_tokens_body(body: object) -> CreateResponseRequest:
         check_input(obj["input"])
     _check_values(obj, INPUT_TOKENS_CHECKS)
     _check_exclusive(obj)
+    _check_model_named(obj)
+    return CreateResponseRequest.from_body(obj)
+
+
+def validate_compact_body(body: object) -> CreateResponseRequest:
+    """Validate a ``POST /v1/responses/compact`` body: ``model`` required, ``input`` optional, the create
+    rules (and wording) over its own key set."""
+    obj = as_object(body)
+    _check_model(obj)
+    _check_keys(obj, _COMPACT_KEY_SET, COMPACT_KEYS)
+    if obj.get("input") is not None:
+        check_input(obj["input"])
+    _check_values(obj, COMPACT_CHECKS)
     _check_model_named(obj)
     return CreateResponseRequest.from_body(obj)
 

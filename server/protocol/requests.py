@@ -55,6 +55,7 @@ class CreateResponseRequest:
     image: JSONObject | None = None
     personality: str | None = None
     fields_set: frozenset[str] = frozenset()
+    raw: JSONObject = field(default_factory=dict, compare=False, repr=False)  # the body as sent (background jobs)
 
     @classmethod
     def from_body(cls, body: JSONObject) -> CreateResponseRequest:
@@ -104,6 +105,7 @@ class CreateResponseRequest:
             image=body.get("image"),
             personality=body.get("personality"),
             fields_set=frozenset(body),
+            raw=body,
         )
 
 

@@ -30,6 +30,7 @@ from openai.types.responses import (
     function_tool_param,
     response_function_shell_call_output_content_param,
     response_input_image_param,
+    response_input_item_param,
     response_output_text_param,
 )
 
@@ -67,6 +68,9 @@ _REPLACED: dict[tuple[type, str], Field] = {
     # "parameters":{…}}` omits `strict`, and function tools without `parameters` are documented as valid.
     (function_tool_param.FunctionToolParam, "parameters"): optional(Map(ANY)),
     (function_tool_param.FunctionToolParam, "strict"): optional(BOOL),
+    # Optional in the SDK, but the server cannot pair an output without it: the usual missing-parameter 400
+    # [inferred wording, the family's].
+    (response_input_item_param.FunctionCallOutput, "call_id"): required(STR),
 }
 
 # Members the SDK marks Required that the server accepts omitted: `detail` on images (docs examples send
