@@ -5,6 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
+EXAMPLES_NODE_STAMP := examples/node/node_modules/.installed
 
 .PHONY: run test lint typecheck clean
 
@@ -20,10 +21,16 @@ $(NODE_STAMP): tests/node/package-lock.json
 		npm ci --prefix tests/node --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
 	else echo "npm not found: the Node SDK tests will be skipped"; fi
 
+# Likewise the Node examples (openai-node, Vercel AI SDK), run by tests/server/test_examples.py.
+$(EXAMPLES_NODE_STAMP): examples/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix examples/node --no-audit --no-fund --loglevel=error && touch $(EXAMPLES_NODE_STAMP); \
+	else echo "npm not found: the Node examples will be skipped"; fi
+
 run: $(STAMP)
 	$(BIN)/openai-emulator serve
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(EXAMPLES_NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -33,4 +40,4 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules examples/node/node_modules

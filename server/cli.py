@@ -5,33 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib.metadata import version as package_version
-from typing import Any
+from typing import NoReturn
 
-from server.config import DEFAULT_PORT, Settings
+from server.commands import CommandError, scenarios, state
+from server.commands.flags import add_settings_flags
+from server.commands.serve import serve
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (the serve usage alone runs to dozens), pointing at --help."""
 
-    from server.app import create_app
-
-    overrides: dict[str, Any] = {
-        key: value
-        for key, value in {
-            "host": args.host,
-            "port": args.port,
-            "database_url": args.database_url,
-            "data_dir": args.data_dir,
-            "log_level": args.log_level,
-            "strict_models": True if args.strict_models else None,
-            "seed": args.seed,
-        }.items()
-        if value is not None
-    }
-    settings = Settings(**overrides)
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
-    return 0
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 RECORD_PORT = 7172
@@ -66,30 +51,14 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="openai-emulator",
         description="Offline, deterministic, stateful emulator of the OpenAI Responses API.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="Start the HTTP server.")
-    serve.add_argument("--host", help="Interface to listen on (default 127.0.0.1; env OPENAI_EMULATOR_HOST).")
-    serve.add_argument("--port", type=int, help=f"Port (default {DEFAULT_PORT}; env OPENAI_EMULATOR_PORT).")
-    serve.add_argument(
-        "--database-url",
-        help="SQLAlchemy URL: sqlite:///file.db, sqlite:// (in memory) or postgresql://user@host/db "
-        "(default: SQLite file in the data directory; env OPENAI_EMULATOR_DATABASE_URL).",
-    )
-    serve.add_argument("--data-dir", help="Directory of the default SQLite file (env OPENAI_EMULATOR_DATA_DIR).")
-    serve.add_argument(
-        "--log-level",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="Log level (default info).",
-    )
-    serve.add_argument(
-        "--strict-models", action="store_true", help="Unknown model names get the real 404 model_not_found."
-    )
-    serve.add_argument("--seed", type=int, help="Seed for reproducible ids.")
-    serve.set_defaults(handler=_serve)
+    serve_parser = commands.add_parser("serve", help="Start the HTTP server.")
+    add_settings_flags(serve_parser)
+    serve_parser.set_defaults(handler=serve)
     record = commands.add_parser(
         "record",
         help="Proxy to an upstream API and record its answers as scenario files.",
@@ -110,6 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="Log level (default info).",
     )
     record.set_defaults(handler=_record)
+    scenario_commands = commands.add_parser("scenarios", help="Work with scenario files.").add_subparsers(
+        dest="scenarios_command", required=True
+    )
+    validate = scenario_commands.add_parser(
+        "validate", help="Check scenario files as start-up does: 'N scenarios OK', or each file:line problem."
+    )
+    scenarios.add_arguments(validate)
+    validate.set_defaults(handler=scenarios.validate_command)
+    state_commands = commands.add_parser(
+        "state", help="Export or import the whole store (responses, conversations, their items) as JSON Lines."
+    ).add_subparsers(dest="state_command", required=True)
+    export = state_commands.add_parser("export", help="Write the store to FILE.")
+    state.add_arguments(export)
+    export.set_defaults(handler=state.export_command)
+    import_ = state_commands.add_parser("import", help="Add FILE's rows to the store; rows already there are kept.")
+    state.add_arguments(import_)
+    import_.set_defaults(handler=state.import_command)
     version = commands.add_parser("version", help="Print the version.")
     version.set_defaults(handler=lambda _args: print(package_version("openai-emulator")) or 0)
     return parser
@@ -117,7 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.handler(args)
+    try:
+        result: int = args.handler(args)
+    except CommandError as exc:
+        print(f"openai-emulator: {exc.message}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
     return result
 
 

@@ -80,7 +80,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     reasons: dict[str, list[str]] = {"PostgreSQL": [], "Node SDK": []}
     for report in terminalreporter.stats.get("skipped", []):
         keywords = getattr(report, "keywords", {})
-        kind = "PostgreSQL" if "postgres" in keywords else "Node SDK" if "test_node_sdk.py" in report.nodeid else None
+        node = "test_node_sdk.py" in report.nodeid or ".mjs]" in report.nodeid  # the SDK suite, Node examples
+        kind = "PostgreSQL" if "postgres" in keywords else "Node SDK" if node else None
         if kind is None:
             continue
         longrepr = report.longrepr

@@ -1,0 +1,113 @@
+"""``openai-emulator serve``: check everything that can stop start-up, then run uvicorn.
+
+The checks run before uvicorn, in the order a user fixes them (settings, scenario and prompt files, the
+port, the database), so each failure is one line naming the problem instead of a traceback from inside the
+ASGI lifespan. The socket is bound here and handed to uvicorn, so "port taken" is reported by us, and the
+port cannot be taken between the check and the start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+from typing import TYPE_CHECKING
+
+from server.commands.errors import CommandError, first_problem
+from server.commands.flags import settings_from_args
+from server.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+log = logging.getLogger("openai_emulator")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on ``host:port`` (``port`` 0 picks a free one); ``CommandError`` if taken."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    # As uvicorn does: a restart may reuse the port while old connections linger in TIME_WAIT (this never
+    # lets two live servers share a port on Linux).
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        reason = (exc.strerror or str(exc)).lower()
+        raise CommandError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def check_database(url: str) -> None:
+    """Open the store once (creating tables) and close it, so an unreachable database is one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.sql import open_store
+
+    try:
+        store = open_store(url)
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+        raise CommandError(f"cannot open the database {redacted_url(url)}: {detail}") from None
+    store.engine.dispose()
+
+
+def redacted_url(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable URL)"
+
+
+def build_app_or_fail(settings: Settings) -> FastAPI:
+    """``create_app``, turning a bad scenario or prompt file or a bad backend route into one line."""
+    from server.app import create_app
+
+    try:
+        return create_app(settings)
+    except ValueError as exc:
+        problems = getattr(exc, "problems", None)
+        if problems:
+            kind = type(exc).__name__.removesuffix("LoadError").lower() or "configuration"
+            hint = ": openai-emulator scenarios validate lists them" if kind == "scenario" else ""
+            raise CommandError(f"bad {kind} file: {first_problem(problems, hint=hint)}") from None
+        raise CommandError(f"invalid configuration: {exc}", code=2) from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.logs import logging_config
+
+    settings = settings_from_args(args)
+    app = build_app_or_fail(settings)
+    sock = bind_socket(settings.host, settings.port)
+    try:
+        check_database(settings.resolved_database_url())
+        config = uvicorn.Config(
+            app,
+            log_config=logging_config(settings.log_level, settings.log_format),
+            log_level=settings.log_level,
+            access_log=False,  # our own request line replaces it (server.api.observability)
+        )
+        host, port = sock.getsockname()[:2]
+        log.info("listening", extra={"url": f"http://{_url_host(host)}:{port}"})
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
