@@ -49,6 +49,7 @@ class TurnPlan:
     latency: LatencySpec | None = None
     drop_after_events: int | None = None
     use_default_model: bool = False
+    background: dict[str, float] | None = None  # lifecycle hold of a background response
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +190,12 @@ class Scripts:
         state = self._state(tenant)
         variables = {"input": last_user_text(request.context)}
         if state.queue:
+            head = state.queue[0]
+            key = (QUEUE, len(state.queue))  # errors given by the reply now at the head of the queue
+            if head.error is not None and (head.error.times == "always" or state.errors.get(key, 0) < head.error.times):
+                state.errors[key] = state.errors.get(key, 0) + 1
+                return TurnPlan(scenario=QUEUE, turn=request.turn_index, error=head.error)
+            state.errors.pop(key, None)
             return _plan_turn(QUEUE, request.turn_index, state.queue.popleft(), variables)
         chosen = self._choose(state, request)
         if chosen is None:
@@ -281,4 +288,5 @@ def _plan_turn(scenario: str, index: int, turn: TurnSpec, variables: Mapping[str
         events=tuple(events),
         latency=turn.latency,
         drop_after_events=turn.drop_after_events,
+        background=turn.background.model_dump() if turn.background is not None else None,
     )

@@ -98,6 +98,15 @@ class LatencySpec(_Strict):
     jitter: float = Field(0, ge=0, le=1)
 
 
+class BackgroundSpec(_Strict):
+    """How a ``background: true`` response to this turn progresses: queued, then in progress, for so long."""
+
+    queued_seconds: float = Field(0, ge=0, description="Stay queued at least this long (emulator's clock).")
+    queued_polls: int = Field(0, ge=0, description="…and until retrieved this many times.")
+    in_progress_seconds: float = Field(0, ge=0, description="Then stay in progress at least this long.")
+    in_progress_polls: int = Field(0, ge=0, description="…and until retrieved this many more times.")
+
+
 class TurnSpec(_Strict):
     """One model reply: output items, or an error, a mid-stream fault, an incomplete ending, latency."""
 
@@ -109,6 +118,7 @@ class TurnSpec(_Strict):
         None, ge=0, description="Streams only: close the connection after this many events."
     )
     latency: LatencySpec | None = None
+    background: BackgroundSpec | None = Field(None, description="Progression of a background response.")
 
     @model_validator(mode="after")
     def _says_something(self) -> TurnSpec:

@@ -19,18 +19,25 @@ from scenarios.base import Backend
 from scenarios.files import load_paths
 from scenarios.registry import BackendRegistry
 from scenarios.scripted import Scripts
-from server.api import control, conversations, health, models, responses
+from server.api import control, conversations, health, models, observability, responses
 from server.api.auth import Authenticator
 from server.api.journal import JournalMiddleware, JournalWriter
 from server.api.middleware import OpenAIHeadersMiddleware
+from server.api.observability import RequestLogMiddleware
 from server.api.rendering import PrettyJSONResponse, error_response
 from server.config import Settings
+from server.engine.background import Background, BackgroundOptions, LifecycleHold
 from server.engine.conversations import ConversationsService
 from server.engine.ids import Clock, IdFactory, SystemClock
+from server.engine.notify import EventNotifier
 from server.engine.pipeline import Pacing
+from server.engine.prompt_files import load_prompt_paths
+from server.engine.prompts import PromptLibrary
 from server.engine.ratelimit import RateLimiter
 from server.engine.scripting import Scripting
 from server.engine.service import ResponsesService, ServiceOptions
+from server.engine.webhooks import WebhookSender
+from server.engine.worker import BackgroundWorker
 from server.errors import APIError, InvalidRequestError, invalid_url
 from storage.base import Store
 from storage.sql import open_store
@@ -78,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         seed=settings.seed,
     )
     runtime.scripting = scripting
+    prompts = PromptLibrary(load_prompt_paths(settings.prompt_paths))  # likewise: bad files stop start-up
     auth = Authenticator(allowed_keys=settings.api_keys, key_projects=settings.key_projects)
     limiter = RateLimiter(
         clock,
@@ -98,6 +106,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             options=ServiceOptions(
                 strict_models=settings.strict_models,
                 flat_error_events=settings.flat_error_events,
+                model_overrides=settings.model_overrides,
+                prompts=prompts,
+                secret=settings.compaction_secret,
                 pacing=Pacing(
                     first_delta_seconds=settings.time_to_first_token_ms / 1000,
                     per_delta_seconds=1 / settings.tokens_per_second if settings.tokens_per_second else 0.0,
@@ -107,6 +118,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             ),
         )
         runtime.conversations = ConversationsService(store=store, ids=ids, clock=clock)
+        worker, webhooks = start_background(settings, store, runtime.responses, clock=clock, ids=ids)
         if settings.journal:
             runtime.journal_writer = JournalWriter(store.journal, keep=settings.journal_keep)
             runtime.journal_writer.start()
@@ -114,6 +126,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await worker.stop()
+            if webhooks is not None:
+                await webhooks.close()
             if runtime.journal_writer is not None:
                 await runtime.journal_writer.close()
                 runtime.journal_writer = None
@@ -134,6 +149,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(responses.create_router(runtime.require_responses))
     app.include_router(conversations.create_router(runtime.require_conversations))
     app.include_router(models.create_router())
+    app.include_router(observability.create_router())
     app.include_router(control.create_router(lambda: scripting, runtime.require_store, lambda: runtime.journal_writer))
     _install_error_handlers(app)
     # Added first, so it runs inside the headers middleware and sees the request id it assigns.
@@ -143,6 +159,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         clock=clock,
         body_limit=settings.journal_body_limit,
     )
+    app.add_middleware(RequestLogMiddleware)  # inside the headers middleware: sees its request id
     app.add_middleware(OpenAIHeadersMiddleware, ids=ids, limiter=limiter)
     return app
 
@@ -191,3 +208,43 @@ def _builtin_backends(settings: Settings) -> list[Backend]:
     from scenarios.demo import DemoBackend  # the demo model paces itself like a person typing
 
     return [DemoBackend(words_per_second=settings.demo_words_per_second)]
+
+
+def start_background(
+    settings: Settings, store: Store, service: ResponsesService, *, clock: Clock, ids: IdFactory
+) -> tuple[BackgroundWorker, WebhookSender | None]:
+    """Background mode: the submission side on the service, this server's worker, and webhooks if set."""
+    options = BackgroundOptions(
+        lease_seconds=settings.background_lease_seconds,
+        heartbeat_seconds=settings.background_heartbeat_seconds,
+        concurrency=settings.background_concurrency,
+        replay_window_seconds=settings.stream_replay_window_seconds,
+        store_false_ttl_seconds=settings.background_store_false_ttl_seconds,
+        shutdown_grace_seconds=settings.background_shutdown_grace_seconds,
+        hold=LifecycleHold(
+            queued_seconds=settings.background_queued_seconds,
+            queued_polls=settings.background_queued_polls,
+            in_progress_seconds=settings.background_in_progress_seconds,
+            in_progress_polls=settings.background_in_progress_polls,
+        ),
+    )
+    background = Background(
+        store=store, pipeline=service.pipeline, clock=clock, notifier=EventNotifier(), options=options
+    )
+    service.background = background
+    webhooks = None
+    if settings.webhook_url:
+        webhooks = WebhookSender(url=settings.webhook_url, secret=settings.webhook_secret or "", ids=ids, clock=clock)
+        webhooks.start()
+        background.finished = webhooks.response_finished  # type: ignore[method-assign]
+    worker = BackgroundWorker(
+        store=store,
+        pipeline=service.pipeline,
+        background=background,
+        rebuild=service.rebuild,
+        clock=clock,
+        ids=ids,
+        options=options,
+    )
+    worker.start()
+    return worker, webhooks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         "'sqlite://' is in-memory; 'postgresql://user@host/db' for several replicas.",
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field("info", description="Log level.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as 'text' (key=value fields) or 'json' (one object a line); one line per request.",
+    )
     strict_models: bool = Field(
         False,
         description="Answer unknown model names with the real 404 model_not_found instead of accepting them.",
@@ -61,6 +65,19 @@ class Settings(BaseSettings):
     strict_scenarios: bool = Field(
         False, description="A request no scenario matches is a 400 scenario_not_matched instead of the default model."
     )
+    prompt_paths: list[Path] = Field(
+        default_factory=list,
+        description="Prompt template files, or directories of them (*.yaml, *.yml, *.json), loaded at start-up.",
+    )
+    model_overrides: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Model name -> catalogue facts to replace (context_window, max_output_tokens, reasoning…); "
+        "an overridden name counts as known.",
+    )
+    compaction_secret: str = Field(
+        "openai-emulator",  # fixed by default, so every process and restart reads every other's content
+        description="Key material for the emulator's opaque encrypted_content (reasoning and compaction items).",
+    )
     model_backends: dict[str, str] = Field(
         default_factory=lambda: {"demo*": "demo"},
         description="Model-name glob -> backend name; other models go to the default (echo) model.",
@@ -73,6 +90,36 @@ class Settings(BaseSettings):
     )
     rate_limit_tokens_per_minute: int | None = Field(
         None, ge=1, description="Per-tenant token quota per minute (input at admission, output when done)."
+    )
+    background_queued_seconds: float = Field(
+        0, ge=0, description="Background responses stay queued at least this long (emulator's clock)."
+    )
+    background_queued_polls: int = Field(0, ge=0, description="…and until retrieved this many times.")
+    background_in_progress_seconds: float = Field(
+        0, ge=0, description="Then stay in progress at least this long before the model answers."
+    )
+    background_in_progress_polls: int = Field(0, ge=0, description="…and until retrieved this many more times.")
+    background_concurrency: int = Field(16, ge=1, description="Background jobs one server runs at once.")
+    background_lease_seconds: float = Field(
+        5, gt=0, description="A claimed job's lease; a server silent this long loses its jobs to another."
+    )
+    background_heartbeat_seconds: float = Field(
+        0.5, gt=0, description="How often leases are renewed (and cancel requests from other servers seen)."
+    )
+    background_shutdown_grace_seconds: float = Field(
+        5, ge=0, description="On shutdown, running jobs get this long to finish before they are handed back."
+    )
+    background_store_false_ttl_seconds: float = Field(
+        600, gt=0, description="How long a store=false background response stays retrievable for polling."
+    )
+    stream_replay_window_seconds: float = Field(
+        300, gt=0, description="Background streams can be replayed (GET …?stream=true) for this long."
+    )
+    webhook_url: str | None = Field(
+        None, description="Deliver response.completed/failed/cancelled/incomplete webhooks for background responses."
+    )
+    webhook_secret: str | None = Field(
+        None, description="Signing secret of the webhooks (whsec_… as the dashboard gives it, or any string)."
     )
     journal: bool = Field(True, description="Keep the request journal (GET /__emulator__/journal).")
     journal_body_limit: int = Field(65_536, ge=0, description="Bytes of each request body the journal keeps.")

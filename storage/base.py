@@ -115,6 +115,14 @@ class ResponseRepo(Protocol):
         """Any stored input or output item by id, or None."""
         ...
 
+    async def family_exists(self, tenant: str, stem: str) -> bool:
+        """Whether a response of ``tenant`` (deleted or not) has an id ``resp_<stem>…``.
+
+        Item ids share the first hex digits of their response's id (the stem), so this tells whether an
+        unknown item id could have come from a stored response at all (``store: false`` ones leave no row).
+        """
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationRecord:
@@ -233,6 +241,81 @@ class Journal(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A background response's job: who runs it, until when, and how its lifecycle is held."""
+
+    response_id: str
+    tenant: str
+    state: str  # queued | running | done
+    payload: JSONObject
+    created_at: float
+    owner: str | None = None
+    lease_expires_at: float | None = None
+    cancel_requested: bool = False
+    queued_until: float = 0.0
+    queued_polls: int = 0
+    in_progress_until: float = 0.0
+    in_progress_polls: int = 0
+    polls: int = 0
+    expires_at: float | None = None
+
+
+@runtime_checkable
+class BackgroundRepo(Protocol):
+    """The durable job queue of background responses, and the event log resumable streams replay.
+
+    Jobs are claimed with a lease that their runner renews; several servers share one queue (on PostgreSQL,
+    claims use ``FOR UPDATE SKIP LOCKED``). A job whose lease lapses is taken over by another server.
+    """
+
+    async def enqueue(self, job: JobRecord) -> None: ...
+
+    async def get(self, tenant: str, response_id: str) -> JobRecord | None: ...
+
+    async def note_poll(self, tenant: str, response_id: str) -> None:
+        """Count one retrieval of the response (lifecycle control by number of polls)."""
+        ...
+
+    async def claim(self, owner: str, now: float, lease_seconds: float) -> JobRecord | None:
+        """Take the oldest queued job whose queue hold is over, or None."""
+        ...
+
+    async def take_over_expired(self, owner: str, now: float, lease_seconds: float) -> list[JobRecord]:
+        """Take the running jobs whose lease lapsed (their server died)."""
+        ...
+
+    async def renew(self, owner: str, response_ids: Sequence[str], until: float) -> set[str]:
+        """Extend the leases of the owner's jobs; returns those whose cancellation was requested."""
+        ...
+
+    async def request_cancel(self, tenant: str, response_id: str) -> JobRecord | None:
+        """Record a cancel request (before anyone acts on it); the job as it is now, or None."""
+        ...
+
+    async def cancel_queued(self, response_id: str) -> bool:
+        """Move a still-queued job straight to done; False when a worker claimed it first."""
+        ...
+
+    async def finish(self, response_id: str) -> None: ...
+
+    async def release(self, owner: str) -> None:
+        """Hand back the owner's running jobs at shutdown (their leases lapse at once)."""
+        ...
+
+    async def count_by_state(self) -> dict[str, int]: ...
+
+    async def expire(self, now: float) -> list[tuple[str, str]]:
+        """Delete the finished ``store: false`` responses past their expiry; returns (tenant, id) pairs."""
+        ...
+
+    async def append_events(self, tenant: str, response_id: str, events: Sequence[JSONObject]) -> None: ...
+
+    async def read_events(self, tenant: str, response_id: str, *, after: int, limit: int = 500) -> list[JSONObject]:
+        """Events with ``sequence_number > after``, in order."""
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """Everything the emulator remembers, opened once at start-up and closed at shutdown."""
@@ -245,6 +328,9 @@ class Store(Protocol):
 
     @property
     def journal(self) -> Journal: ...
+
+    @property
+    def background(self) -> BackgroundRepo: ...
 
     async def purge_tenant(self, tenant: str) -> None:
         """Delete everything the tenant has: responses, conversations, their items and its journal."""

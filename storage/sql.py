@@ -29,11 +29,21 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from storage.base import ItemPage, JSONObject, Order, ResponseRecord
+from storage.sql_background import SqlBackground
 from storage.sql_common import SQLITE_BEGIN as _SQLITE_BEGIN
 from storage.sql_common import transaction
 from storage.sql_conversations import SqlConversationRepo
 from storage.sql_journal import SqlJournal
-from storage.tables import conversation_items, conversations, journal, metadata, response_items, responses
+from storage.tables import (
+    background_jobs,
+    conversation_items,
+    conversations,
+    journal,
+    metadata,
+    response_events,
+    response_items,
+    responses,
+)
 
 __all__ = ["SqlConversationRepo", "SqlResponseRepo", "SqlStore", "open_store"]
 
@@ -298,6 +308,21 @@ class SqlResponseRepo:
 
         return await self._runner.run(work)
 
+    async def family_exists(self, tenant: str, stem: str) -> bool:
+        if not stem.isalnum():  # ids are letters and hex digits; anything else cannot match (and no LIKE escapes)
+            return False
+        query = (
+            select(responses.c.id)
+            .where(responses.c.tenant == tenant, responses.c.id.like(f"resp\\_{stem}%", escape="\\"))
+            .limit(1)
+        )
+
+        def work() -> bool:
+            with self._transaction() as conn:
+                return conn.execute(query).first() is not None
+
+        return await self._runner.run(work)
+
 
 def _visible(conn: Connection, tenant: str, response_id: str) -> bool:
     found = conn.execute(
@@ -353,6 +378,7 @@ class SqlStore:
         self._responses = SqlResponseRepo(engine, runner)
         self._conversations = SqlConversationRepo(engine, runner)
         self._journal = SqlJournal(engine, runner)
+        self._background = SqlBackground(engine, runner)
 
     @property
     def engine(self) -> Engine:
@@ -371,12 +397,24 @@ class SqlStore:
     def journal(self) -> SqlJournal:
         return self._journal
 
+    @property
+    def background(self) -> SqlBackground:
+        return self._background
+
     async def purge_tenant(self, tenant: str) -> None:
         """Delete all of one tenant's rows, in one transaction (the control plane's reset)."""
 
         def work() -> None:
             with transaction(self._engine, write=True) as conn:
-                for table in (conversation_items, conversations, response_items, responses, journal):
+                for table in (
+                    conversation_items,
+                    conversations,
+                    response_items,
+                    responses,
+                    journal,
+                    background_jobs,
+                    response_events,
+                ):
                     conn.execute(delete(table).where(table.c.tenant == tenant))
 
         await self._runner.run(work)

@@ -124,3 +124,37 @@ journal = Table(
     Column("entry", JSONDocument, nullable=False),
     Index(None, "tenant", "at"),
 )
+
+# Background mode: the durable job queue and the event log that resumable streams replay.
+background_jobs = Table(
+    "background_jobs",
+    metadata,
+    Column("response_id", String, primary_key=True),
+    Column("tenant", String, nullable=False),
+    # queued -> running -> done. A job is claimed with a lease that its runner keeps renewing.
+    Column("state", String, nullable=False),
+    Column("payload", JSONDocument, nullable=False),  # what any replica needs to run it again
+    Column("created_at", Float, nullable=False),
+    Column("owner", String, nullable=True),
+    Column("lease_expires_at", Float, nullable=True),
+    # Written before anyone acts on it, so whichever server runs the job sees it.
+    Column("cancel_requested", Boolean, nullable=False, default=False, server_default=false()),
+    # Lifecycle control: stay queued until this time and this many polls; likewise in progress.
+    Column("queued_until", Float, nullable=False, default=0.0),
+    Column("queued_polls", Integer, nullable=False, default=0),
+    Column("in_progress_until", Float, nullable=False, default=0.0),
+    Column("in_progress_polls", Integer, nullable=False, default=0),
+    Column("polls", Integer, nullable=False, default=0),
+    # store=false background responses are kept this long for polling, then deleted.
+    Column("expires_at", Float, nullable=True),
+    Index(None, "state", "created_at"),
+)
+
+response_events = Table(
+    "response_events",
+    metadata,
+    Column("response_id", String, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("tenant", String, nullable=False),
+    Column("event", JSONDocument, nullable=False),
+)

@@ -13,6 +13,7 @@ from server.engine.service import ResponsesService
 from server.protocol import (
     parse_list_query,
     parse_retrieve_query,
+    validate_compact_body,
     validate_create_body,
     validate_input_tokens_body,
 )
@@ -37,10 +38,20 @@ def create_router(service: Callable[[], ResponsesService]) -> APIRouter:
     async def count_input_tokens(tenant: Tenant, body: JSONBody) -> PrettyJSONResponse:
         return PrettyJSONResponse(await service().count_input_tokens(tenant, validate_input_tokens_body(body)))
 
+    @router.post("/compact")
+    async def compact(tenant: Tenant, body: JSONBody) -> PrettyJSONResponse:
+        return PrettyJSONResponse(await service().compact(tenant, validate_compact_body(body)))
+
     @router.get("/{response_id}")
-    async def retrieve_response(tenant: Tenant, response_id: str, request: Request) -> PrettyJSONResponse:
+    async def retrieve_response(tenant: Tenant, response_id: str, request: Request) -> Response:
         query = parse_retrieve_query(request.query_params.multi_items())
+        if query.stream:
+            return event_stream_response(await service().replay(tenant, response_id, query))
         return PrettyJSONResponse(await service().retrieve(tenant, response_id, query))
+
+    @router.post("/{response_id}/cancel")
+    async def cancel_response(tenant: Tenant, response_id: str) -> PrettyJSONResponse:
+        return PrettyJSONResponse(await service().cancel(tenant, response_id))
 
     @router.delete("/{response_id}")
     async def delete_response(tenant: Tenant, response_id: str) -> PrettyJSONResponse:

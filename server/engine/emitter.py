@@ -8,14 +8,13 @@ alphabetical, as the 2026 captures show.
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from scenarios.base import (
     BackendEvent,
+    Compaction,
     Delay,
     Fail,
     FunctionCall,
@@ -29,6 +28,7 @@ from scenarios.base import (
 )
 from server.engine.ids import Clock, IdFactory, ResponseIds
 from server.engine.logprobs import token_logprobs
+from server.engine.opaque import DEFAULT_SECRET, seal
 from server.engine.skeleton import ordered, resolved_service_tier
 from server.engine.tokens import split_pieces
 from server.engine.tool_events import stream_tool_call
@@ -47,10 +47,10 @@ def wire_event(event_type: str, sequence_number: int, **fields: Any) -> JSONObje
     return {"type": event_type} | {k: fields[k] for k in sorted(fields)}
 
 
-def opaque_reasoning(item_id: str, summary: tuple[str, ...], tokens: int) -> str:
-    """``encrypted_content`` in the real API's ``gAAAAAB…`` shape; the emulator can decode its own."""
-    payload = json.dumps({"id": item_id, "summary": list(summary), "tokens": tokens}, separators=(",", ":"))
-    return "gAAAAAB" + base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+def opaque_reasoning(item_id: str, summary: tuple[str, ...], tokens: int, *, secret: str = DEFAULT_SECRET) -> str:
+    """``encrypted_content`` in the real API's ``gAAAAAB…`` shape; sealed, so the emulator can verify it when a
+    client replays the item (``server.engine.references``) and refuse it when altered."""
+    return seal({"id": item_id, "summary": list(summary), "tokens": tokens}, purpose="reasoning", secret=secret)
 
 
 @dataclass
@@ -64,6 +64,7 @@ class EmitterOptions:
     message_phase: str | None = None  # default phase of messages on models that label them
     requested_service_tier: str | None = None
     flat_error_events: bool = False  # SDK-typed flat `error` event instead of the real nested one
+    secret: str = DEFAULT_SECRET  # seals reasoning items' encrypted_content
     logprobs: int | None = None  # None: no logprobs; else how many top alternatives each token gets
 
 
@@ -113,11 +114,19 @@ class Emitter:
 
     def start(self) -> list[JSONObject]:
         """``response.created`` (+ ``response.queued`` for background) and ``response.in_progress``."""
+        return self.opening() + self.in_progress()
+
+    def opening(self) -> list[JSONObject]:
+        """``response.created`` (and ``response.queued`` for background): what exists before any work."""
+        self.sequence = 0  # a rebuilt background run replays its opening with the same numbers
         events = [self._lifecycle("response.created", self.skeleton["status"])]
         if self.skeleton["status"] == "queued":
             events.append(self._lifecycle("response.queued", "queued"))
-        events.append(self._lifecycle("response.in_progress", "in_progress"))
         return events
+
+    def in_progress(self) -> list[JSONObject]:
+        """``response.in_progress``: the work starts."""
+        return [self._lifecycle("response.in_progress", "in_progress")]
 
     def feed(self, event: BackendEvent) -> list[JSONObject]:
         """Wire events for one backend event (none once the response has ended)."""
@@ -145,10 +154,14 @@ class Emitter:
                 final = stream_tool_call(_ToolSink(self, out), event, new_id=self._tool_id)
                 if final["type"] == "web_search_call":
                     self._web_searches += 1
+            case Compaction(encrypted_content=content):
+                self._close_open(out)
+                item = {"type": "compaction", "encrypted_content": content}
+                stream_tool_call(_ToolSink(self, out), ToolCall(item), new_id=self._tool_id)
             case Incomplete(reason=reason):
                 self._end_incomplete(out, reason)
-            case Fail(code=code, message=message):
-                self._fail(out, code, message)
+            case Fail(code=code, message=message, param=param):
+                self._fail(out, code, message, param)
             case Delay():
                 pass  # timing belongs to the pipeline
         if self._budget.exhausted and not self.finished:
@@ -226,14 +239,14 @@ class Emitter:
         self._close_open(out, status="incomplete")
         out.append(self._terminal("response.incomplete", "incomplete", incomplete_details={"reason": reason}))
 
-    def _fail(self, out: list[JSONObject], code: str, message: str) -> None:
+    def _fail(self, out: list[JSONObject], code: str, message: str, param: str | None = None) -> None:
         # Observed (REFERENCE §D.4.8): an `error` event with the nested body, then `response.failed`, whose
         # output keeps the items finished so far and whose usage is null. Open items are not closed.
         self._open = None
         if self.options.flat_error_events:
-            out.append(self._next("error", code=code, message=message, param=None))
+            out.append(self._next("error", code=code, message=message, param=param))
         else:
-            error = {"type": _error_type(code), "code": code, "message": message, "param": None}
+            error = {"type": _error_type(code), "code": code, "message": message, "param": param}
             out.append(self._next("error", error=error))
         out.append(self._terminal("response.failed", "failed", error={"code": code, "message": message}, usage=None))
 
@@ -415,7 +428,7 @@ class Emitter:
             "id": item_id,
             "type": "reasoning",
             "content": [],
-            "encrypted_content": opaque_reasoning(item_id, summary, reasoning.tokens),
+            "encrypted_content": opaque_reasoning(item_id, summary, reasoning.tokens, secret=self.options.secret),
             "summary": [],
         }
         open_item = self._add_item(out, item)

@@ -49,8 +49,13 @@ class IdFactory:
         """A fresh id with no family, e.g. ``conv_…``, ``req_…`` (32 hex for request ids)."""
         return f"{prefix}_{self.hex(32 if prefix == 'req' else _HEX_LEN)}"
 
-    def for_response(self) -> ResponseIds:
-        return ResponseIds(self, self.hex(_SHARED_LEN))
+    def for_response(self, response_id: str | None = None) -> ResponseIds:
+        """Ids of a new response, or of an existing one (a background run rebuilt on another server)."""
+        if response_id is None:
+            return ResponseIds(self, self.hex(_SHARED_LEN))
+        ids = ResponseIds(self, response_id.removeprefix("resp_")[:_SHARED_LEN])
+        ids.response_id = response_id
+        return ids
 
     def text(self, length: int) -> str:
         """Random alphanumeric text (obfuscation padding, opaque tokens)."""

@@ -7,16 +7,18 @@ written at ``response.created`` and again at every finished item, so ``GET`` sho
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
 
-from scenarios.base import Backend, BackendRequest, Delay, Fail
+from scenarios.base import Backend, BackendEvent, BackendRequest, Delay, Fail
 from server.engine.emitter import Emitter
 from server.engine.fold import Fold
 from server.engine.ratelimit import RateLimiter
@@ -35,6 +37,11 @@ GENERIC_FAILURE = (
 
 class ConnectionDropped(Exception):
     """A scripted fault: the server closes a stream's connection mid-way, as a network failure would."""
+
+
+# Snapshots stored while a response runs: when it starts (and, in background, leaves the queue) and as each
+# output item finishes.
+_PROGRESS_EVENTS = frozenset({"response.created", "response.in_progress", "response.output_item.done"})
 
 
 @dataclass(frozen=True)
@@ -88,10 +95,20 @@ class Run:
     pacing: Pacing = Pacing()
     streaming: bool = False
     drop_after_events: int | None = None  # scripted fault: streams close the connection after N events
+    # Events the server itself emits before the backend speaks (automatic compaction, or the failure of a
+    # streamed request whose context does not fit); when they end the response the backend is not asked.
+    leading: tuple[BackendEvent, ...] = ()
+    # Background runs: observers see every event (the event log); `cancel` stops generation; `hold` keeps the
+    # response in progress (lifecycle control); `handed_back` leaves it for another server at shutdown.
+    observers: list[Callable[[JSONObject], Awaitable[None]]] = field(default_factory=list)
+    hold: Callable[[], Awaitable[None]] | None = None
+    handed_back: bool = False
+    lifecycle: dict[str, float] | None = None  # a scenario turn's background hold
 
     def __post_init__(self) -> None:
         self.fold = Fold()
         self.inserted = False
+        self.cancel = asyncio.Event()
 
 
 class Pipeline:
@@ -101,24 +118,40 @@ class Pipeline:
         self._store = store
         self._limiter = limiter
 
-    async def events(self, run: Run) -> AsyncGenerator[JSONObject, None]:
-        """Every wire event of the run, in order; the last one is terminal.
+    async def open(self, run: Run) -> JSONObject:
+        """Background: emit and store ``response.created`` and ``response.queued``; the queued Response."""
+        for event in run.emitter.opening():
+            await self._sink(run, event)
+        return run.fold.snapshot()
 
-        If the consumer stops early (a streaming client disconnected), generation stops and the stored
-        response is ended as ``cancelled`` with the items finished so far.
+    async def prime(self, run: Run) -> None:
+        """Background run rebuilt on another server: fold the opening events it already stored and sent."""
+        for event in run.emitter.opening():
+            run.fold.apply(event)
+        run.inserted = True
+
+    async def events(self, run: Run, *, resume: bool = False) -> AsyncGenerator[JSONObject, None]:
+        """Every wire event of the run, in order; the last one is terminal (``resume``: a background run,
+        from ``response.in_progress`` on, after ``open``).
+
+        If the consumer stops early (a streaming client disconnected), or the run is cancelled, generation
+        stops and the stored response is ended as ``cancelled`` with the items finished so far.
         """
         sent = 0
         try:
-            for event in run.emitter.start():
+            opening = run.emitter.in_progress() if resume else run.emitter.start()
+            for event in opening:
                 yield await self._sink(run, event)
                 sent += 1
+            if run.hold is not None:
+                await run.hold()
             async for event in self._generate(run):
                 if run.streaming and run.drop_after_events is not None and sent >= run.drop_after_events:
                     raise ConnectionDropped(f"scripted fault: connection dropped after {sent} events")
                 yield await self._sink(run, event)
                 sent += 1
         finally:
-            if not run.fold.terminal:
+            if not run.fold.terminal and not run.handed_back:
                 with anyio.CancelScope(shield=True):
                     await self._abandon(run)
 
@@ -126,16 +159,27 @@ class Pipeline:
         emitter = run.emitter
         pauses = run.pacing.pauses() if run.pacing.active else None
         try:
+            for leading in run.leading:
+                for event in emitter.feed(leading):
+                    yield event
+            if emitter.finished:
+                return
             async with _closing(run.backend.stream(run.backend_request)) as backend_events:
                 async for backend_event in backend_events:
+                    if run.cancel.is_set():
+                        return  # cancelled: events() ends the response as cancelled
                     if isinstance(backend_event, Delay):
-                        await anyio.sleep(backend_event.seconds)
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(run.cancel.wait(), backend_event.seconds)
                         continue
                     if isinstance(backend_event, Fail) and not backend_event.message:
                         backend_event = Fail(backend_event.code, GENERIC_FAILURE.format(request_id=run.request_id))
                     for event in emitter.feed(backend_event):
                         if pauses is not None and event["type"].endswith(".delta"):
-                            await anyio.sleep(pauses.before_delta())
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(run.cancel.wait(), pauses.before_delta())
+                            if run.cancel.is_set():
+                                return
                         yield event
                     if emitter.finished:
                         break
@@ -157,11 +201,10 @@ class Pipeline:
     async def _sink(self, run: Run, event: JSONObject) -> JSONObject:
         """Fold the event and store what it changed; the terminal state is stored before it is sent."""
         run.fold.apply(event)
-        if run.store and (
-            run.fold.terminal
-            or (run.persist_progress and event["type"] in ("response.created", "response.output_item.done"))
-        ):
+        if run.store and (run.fold.terminal or (run.persist_progress and event["type"] in _PROGRESS_EVENTS)):
             await self._save(run, run.fold.snapshot())
+        for observer in run.observers:
+            await observer(event)
         if run.fold.final is not None:
             await self._add_to_conversation(run, run.fold.final)
             usage = run.fold.final.get("usage")
@@ -191,6 +234,10 @@ class Pipeline:
         # No SSE event exists for this; the stored object is what a later GET sees. `cancelled` is the status
         # the real API gives a response whose generation was stopped before it finished (REFERENCE §C.3).
         snapshot = run.emitter.abandon()
+        for observer in run.observers:
+            flush = getattr(observer, "flush", None)
+            if flush is not None:
+                await flush()
         if run.store and run.inserted:
             await self._save(run, snapshot)
 

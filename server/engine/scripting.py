@@ -51,6 +51,7 @@ class Choice:
     pacing: Pacing | None = None
     drop_after_events: int | None = None
     scenario: str | None = None
+    background: dict[str, float] | None = None  # a scenario turn's lifecycle hold for background responses
 
 
 def scripted_error(spec: ErrorSpec) -> APIError:
@@ -118,4 +119,5 @@ class Scripting:
             pacing=_pacing(plan.latency, self._seed),
             drop_after_events=plan.drop_after_events,
             scenario=plan.scenario,
+            background=plan.background,
         )

@@ -2,35 +2,44 @@
 
 Validation steps 1-6 (shape) happen in ``server.protocol`` before a request reaches this service; here come
 the rest in the real API's order (REFERENCE §B.4): server-state lookups (model, conversation, prompt,
-previous response), the empty-input check, model capabilities, then tool-call pairing.
+previous response, item references: ``assembly``), the empty-input check, model capabilities, tool-call
+pairing, then fitting the context into the model's window (automatic compaction, truncation: ``window``).
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from scenarios.base import BackendRequest
-from scenarios.catalogue import ModelInfo, resolve
+from scenarios.base import BackendEvent, BackendRequest, Compaction, Fail
+from scenarios.catalogue import ModelInfo, resolve, with_overrides
+from server.engine.assembly import Assembly, ContextAssembler
 from server.engine.attachments import check_attachments
-from server.engine.context import ResolvedContext, check_tool_call_pairing, normalize_input, turn_index
+from server.engine.background import Background
+from server.engine.compaction import Compactor, Entry, flatten, is_user_message, summary_cost
+from server.engine.context import check_tool_call_pairing, turn_index
 from server.engine.emitter import Emitter, EmitterOptions
 from server.engine.ids import Clock, IdFactory, ResponseIds
+from server.engine.opaque import DEFAULT_SECRET
 from server.engine.pipeline import Pacing, Pipeline, Run
+from server.engine.prompts import PromptLibrary
 from server.engine.ratelimit import RateLimiter
-from server.engine.scripting import Scripting
+from server.engine.scripting import Choice, PlannedBackend, Scripting
 from server.engine.skeleton import build_skeleton, effective_effort, ordered
 from server.engine.tokens import count_input
-from server.errors import InvalidRequestError, NotFoundError, conversation_not_found, response_not_found
+from server.engine.window import ContextWindowExceeded, compaction_threshold, fit, input_limit
+from server.errors import InvalidRequestError, NotFoundError, response_not_found
 from server.protocol import check_id, check_model_capabilities
 from server.protocol.requests import CreateResponseRequest, ListQuery, RetrieveQuery
-from storage.base import Store
+from storage.base import JobRecord, Store
 
 JSONObject = dict[str, Any]
 
 _EMPTY_INPUT = "One of \"input\" or \"previous_response_id\" or 'prompt' or 'conversation' must be provided."
+# [inferred] wording for a compaction with nothing to compact, modelled on the create message above.
+_NOTHING_TO_COMPACT = 'One of "input" or "previous_response_id" must be provided.'
 # Observed only in non-streaming bodies (REFERENCE §C.1), so it is added when rendering JSON, not stored.
 _BILLING = {"payer": "developer"}
 
@@ -40,6 +49,18 @@ class ServiceOptions:
     strict_models: bool = False
     flat_error_events: bool = False
     pacing: Pacing = Pacing()
+    model_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    prompts: PromptLibrary = field(default_factory=PromptLibrary)
+    secret: str = DEFAULT_SECRET  # seals reasoning and compaction content (setting compaction_secret)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fitted:
+    """The context as the model gets it, and what it bills."""
+
+    items: list[JSONObject]
+    input_tokens: int
+    leading: tuple[BackendEvent, ...] = ()
 
 
 def _logprobs_wanted(request: CreateResponseRequest) -> int | None:
@@ -51,6 +72,16 @@ def _logprobs_wanted(request: CreateResponseRequest) -> int | None:
 
 def _with_billing(response: JSONObject) -> JSONObject:
     return ordered(response | {"billing": _BILLING})
+
+
+def _usage(input_tokens: int, output_tokens: int) -> JSONObject:
+    return {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": 0},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": input_tokens + output_tokens,
+    }
 
 
 class ResponsesService:
@@ -71,8 +102,15 @@ class ResponsesService:
         self._scripting = scripting
         self._ids = ids
         self._clock = clock
-        self._options = options or ServiceOptions()
+        self._options = options = options or ServiceOptions()
         self._pipeline = Pipeline(store, limiter=limiter)
+        self.background: Background | None = None  # wired by the app, which also starts the worker
+        self._compactor = Compactor(options.secret)
+        self._assembler = ContextAssembler(
+            store, prompts=options.prompts, compactor=self._compactor, secret=options.secret
+        )
+        for name, changes in options.model_overrides.items():
+            with_overrides(resolve(name), changes)  # a bad override stops start-up, not the first request
 
     # --- create ---------------------------------------------------------------------------------------------
 
@@ -83,16 +121,33 @@ class ResponsesService:
         *,
         request_id: str = "",
         headers: Mapping[str, str] | None = None,
+        streaming: bool = False,
+        response_id: str | None = None,
+        created_at: int | None = None,
     ) -> Run:
-        """Validate against server state and decide everything the run needs; nothing is stored yet."""
+        """Validate against server state and decide everything the run needs; nothing is stored yet.
+
+        A context over the model's window is the real 400, except in a stream, where (as observed) the
+        response is created and then fails with ``context_length_exceeded``.
+        """
         model = self._model(request.model)
-        context = await self._resolve(tenant, request, ids := self._ids.for_response())
+        assembly = await self._assembler.assemble(tenant, request, ids := self._ids.for_response(response_id))
+        request = assembly.request
         if not request.input and not (request.previous_response_id or request.prompt or request.conversation):
             raise InvalidRequestError(_EMPTY_INPUT, code="missing_required_parameter")
         check_model_capabilities(request, model)
-        check_tool_call_pairing(context.items)
+        check_tool_call_pairing(assembly.model_items)
         check_attachments(request.input)
-        return self._run(tenant, request, model, context, ids, request_id, headers or {})
+        created = created_at if created_at is not None else int(self._clock.now())
+        skeleton = build_skeleton(request, model, response_id=ids.response_id, created_at=created)
+        try:
+            fitted = self._fit(request, model, assembly.entries, skeleton["tools"], ids)
+        except ContextWindowExceeded as exc:
+            if not streaming:
+                raise
+            failure = Fail("context_length_exceeded", exc.message, param=exc.param)
+            fitted = _Fitted(items=assembly.model_items, input_tokens=0, leading=(failure,))
+        return self._run(tenant, request, model, assembly, fitted, skeleton, ids, request_id, headers or {})
 
     async def create(
         self,
@@ -102,8 +157,10 @@ class ResponsesService:
         request_id: str = "",
         headers: Mapping[str, str] | None = None,
     ) -> JSONObject:
-        """The non-streaming create: the final Response."""
+        """The non-streaming create: the final Response (for background, the queued one)."""
         run = await self.prepare(tenant, request, request_id=request_id, headers=headers)
+        if request.background:
+            return _with_billing(await self._submit(run, request, headers or {}))
         return _with_billing(await self._pipeline.complete(run))
 
     async def stream(
@@ -116,63 +173,114 @@ class ResponsesService:
     ) -> AsyncIterator[JSONObject]:
         """The streaming create. Every error the request can have is raised here, before the first event,
         so that it reaches the client as an ordinary JSON error with its HTTP status."""
-        run = await self.prepare(tenant, request, request_id=request_id, headers=headers)
+        run = await self.prepare(tenant, request, request_id=request_id, headers=headers, streaming=True)
+        if request.background:  # the stream is the event log's tail: the response runs on whatever happens
+            queued = await self._submit(run, request, headers or {})
+            record = await self._store.responses.get(tenant, queued["id"])
+            assert record is not None
+            return await self._require_background().replay(record, starting_after=None, obfuscation=True)
         run.persist_progress = True
         run.streaming = True
         return self._pipeline.events(run)
+
+    # --- background -----------------------------------------------------------------------------------------
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self._pipeline
+
+    def _require_background(self) -> Background:
+        if self.background is None:
+            raise RuntimeError("background mode is not wired (the app sets ResponsesService.background)")
+        return self.background
+
+    async def _submit(self, run: Run, request: CreateResponseRequest, headers: Mapping[str, str]) -> JSONObject:
+        background = self._require_background()
+        hold = background.hold_for(headers, run.lifecycle)
+        return await background.submit(run, body=request.raw, headers=headers, hold=hold)
+
+    async def rebuild(self, job: JobRecord) -> Run:
+        """The run of a background job claimed on a server that did not accept it (same response id)."""
+        payload = job.payload
+        return await self.prepare(
+            job.tenant,
+            CreateResponseRequest.from_body(payload["body"]),
+            request_id=str(payload.get("request_id", "")),
+            headers=payload.get("headers") or {},
+            streaming=bool(payload.get("stream")),
+            response_id=job.response_id,
+            created_at=int(payload["created_at"]),
+        )
+
+    async def cancel(self, tenant: str, response_id: str) -> JSONObject:
+        check_id(response_id, param="response_id", prefix="resp")
+        record = await self._store.responses.get(tenant, response_id)
+        if record is None:
+            raise response_not_found(response_id)
+        return _with_billing(await self._require_background().cancel(record))
+
+    async def replay(self, tenant: str, response_id: str, query: RetrieveQuery) -> AsyncIterator[JSONObject]:
+        """``GET /v1/responses/{id}?stream=true``: the stored stream after ``starting_after``, then its tail."""
+        check_id(response_id, param="response_id", prefix="resp")
+        record = await self._store.responses.get(tenant, response_id)
+        if record is None:
+            raise response_not_found(response_id)
+        return await self._require_background().replay(
+            record, starting_after=query.starting_after, obfuscation=query.include_obfuscation
+        )
 
     def _model(self, name: str) -> ModelInfo:
         if name == "":
             raise InvalidRequestError("The requested model '' does not exist.", param="model", code="model_not_found")
         model = resolve(name)
+        override = self._options.model_overrides.get(name)
+        if override is not None:
+            model = with_overrides(model, override)
         if not model.known and self._options.strict_models:
             raise NotFoundError(
                 f"The model `{name}` does not exist or you do not have access to it.", code="model_not_found"
             )
         return model
 
-    async def _resolve(self, tenant: str, request: CreateResponseRequest, ids: ResponseIds) -> ResolvedContext:
-        history: list[JSONObject] = []
-        if request.conversation is not None:
-            # Its items come first in the model's context (validation keeps previous_response_id out); the
-            # pipeline appends this response's input and output to it once the response has finished.
-            conversation_items = await self._store.conversations.all_items(tenant, request.conversation)
-            if conversation_items is None:
-                raise conversation_not_found(request.conversation)
-            history = conversation_items
-        if request.prompt is not None:
-            raise NotFoundError(f"Prompt with id '{request.prompt.get('id')}' not found.")
-        previous = None
-        if request.previous_response_id is not None:
-            previous = await self._store.responses.get(tenant, request.previous_response_id)
-            if previous is None:
-                raise InvalidRequestError(
-                    f"Previous response with id '{request.previous_response_id}' not found.",
-                    param="previous_response_id",
-                    code="previous_response_not_found",
-                )
-            history = await self._store.responses.context_items(tenant, (*previous.ancestors, previous.id))
-        return ResolvedContext(previous=previous, history=history, new_items=normalize_input(request.input, ids))
+    def _fit(
+        self,
+        request: CreateResponseRequest,
+        model: ModelInfo,
+        entries: list[Entry],
+        tools: list[JSONObject],
+        ids: ResponseIds,
+    ) -> _Fitted:
+        """Automatic compaction (``context_management``), then the window (``truncation``)."""
+        base = count_input(request.instructions, (), tools)
+        limit = input_limit(model, request.max_output_tokens)
+        leading: tuple[BackendEvent, ...] = ()
+        threshold = compaction_threshold(request.context_management, limit)
+        if entries and threshold is not None and base + sum(entry.cost for entry in entries) > threshold:
+            items = flatten(entries)
+            marker = self._compactor.item(items, ids.item("cmp"))
+            entries = [self._compactor.block(items, marker, new=True)]
+            leading = (Compaction(marker["encrypted_content"]),)
+        kept, input_tokens = fit(entries, base_tokens=base, limit=limit, truncation=request.truncation)
+        return _Fitted(items=flatten(kept), input_tokens=input_tokens, leading=leading)
 
     def _run(
         self,
         tenant: str,
         request: CreateResponseRequest,
         model: ModelInfo,
-        context: ResolvedContext,
+        assembly: Assembly,
+        fitted: _Fitted,
+        skeleton: JSONObject,
         ids: ResponseIds,
         request_id: str,
         headers: Mapping[str, str],
     ) -> Run:
-        created_at = int(self._clock.now())
-        skeleton = build_skeleton(request, model, response_id=ids.response_id, created_at=created_at)
-        items = context.items
         effort = effective_effort(request, model)
         reasoning = copy.deepcopy(skeleton["reasoning"]) if effort not in (None, "none") else None
         backend_request = BackendRequest(
             model=request.model,
             instructions=request.instructions,
-            context=items,
+            context=fitted.items,
             tools=skeleton["tools"],
             tool_choice=skeleton["tool_choice"],
             parallel_tool_calls=request.parallel_tool_calls,
@@ -180,21 +288,25 @@ class ResponsesService:
             reasoning=reasoning,
             max_output_tokens=request.max_output_tokens,
             metadata=request.metadata,
-            turn_index=turn_index(items),
+            # Counted on the whole context, so that truncation never changes which scripted turn answers.
+            turn_index=turn_index(assembly.model_items),
             headers=headers,
         )
-        choice = self._scripting.choose(tenant, backend_request)
+        failing = any(isinstance(event, Fail) for event in fitted.leading)
+        # A run that fails before the model speaks must not consume a scripted turn.
+        choice = Choice(PlannedBackend("none", ())) if failing else self._scripting.choose(tenant, backend_request)
         options = EmitterOptions(
             obfuscate=(request.stream_options or {}).get("include_obfuscation", True) is not False,
-            input_tokens=count_input(request.instructions, items, skeleton["tools"]),
+            input_tokens=fitted.input_tokens,
             max_output_tokens=request.max_output_tokens,
             stream_reasoning_summary=bool(reasoning and reasoning.get("summary")),
             message_phase=model.message_phase,
             requested_service_tier=request.service_tier,
             flat_error_events=self._options.flat_error_events,
+            secret=self._options.secret,
             logprobs=_logprobs_wanted(request),
         )
-        if self._limiter is not None:
+        if self._limiter is not None and not failing:
             self._limiter.admit(tenant, request.model, tokens=options.input_tokens)
         emitter = Emitter(skeleton=skeleton, ids=ids, id_factory=self._ids, clock=self._clock, options=options)
         return Run(
@@ -202,14 +314,40 @@ class ResponsesService:
             backend=choice.backend,
             backend_request=backend_request,
             emitter=emitter,
-            input_items=context.new_items,
+            input_items=assembly.new_items,
             store=request.store,
             previous_response_id=request.previous_response_id,
-            ancestors=context.ancestors,
+            ancestors=assembly.ancestors,
             request_id=request_id,
             pacing=choice.pacing or self._options.pacing,
             drop_after_events=choice.drop_after_events,
+            lifecycle=choice.background,
+            leading=fitted.leading,
         )
+
+    # --- compact --------------------------------------------------------------------------------------------
+
+    async def compact(self, tenant: str, request: CreateResponseRequest) -> JSONObject:
+        """``POST /v1/responses/compact``: every user message of the context, then one compaction item.
+
+        Nothing is stored: the compaction item carries the context itself. Usage bills the whole context as
+        input and the compaction item's own content (see ``compaction.summary_cost``) as output.
+        """
+        self._model(request.model)
+        assembly = await self._assembler.assemble(tenant, request, ids := self._ids.for_response())
+        items = assembly.model_items
+        if not items:
+            raise InvalidRequestError(_NOTHING_TO_COMPACT, code="missing_required_parameter")
+        check_tool_call_pairing(items)
+        marker = self._compactor.item(items, ids.item("cmp"))
+        input_tokens = count_input(request.instructions, ()) + sum(entry.cost for entry in assembly.entries)
+        return {
+            "id": ids.response_id,
+            "object": "response.compaction",
+            "created_at": int(self._clock.now()),
+            "output": [*(copy.deepcopy(item) for item in items if is_user_message(item)), marker],
+            "usage": _usage(input_tokens, summary_cost(items)),
+        }
 
     # --- read, delete, list ---------------------------------------------------------------------------------
 
@@ -218,6 +356,8 @@ class ResponsesService:
         record = await self._store.responses.get(tenant, response_id)
         if record is None:
             raise response_not_found(response_id)
+        if self.background is not None:
+            await self.background.note_poll(record)  # lifecycle control counts polls
         return _with_billing(record.body)
 
     async def delete(self, tenant: str, response_id: str) -> JSONObject:
@@ -242,10 +382,18 @@ class ResponsesService:
         }
 
     async def count_input_tokens(self, tenant: str, request: CreateResponseRequest) -> JSONObject:
-        """``POST /v1/responses/input_tokens``: agrees with ``usage.input_tokens`` of the same create."""
+        """``POST /v1/responses/input_tokens``: agrees with ``usage.input_tokens`` of the same create.
+
+        With ``truncation: "auto"`` it counts what would be kept; a context over the window is counted whole
+        rather than refused (the endpoint exists to find that out) [inferred].
+        """
         model = self._model(request.model)
-        context = await self._resolve(tenant, request, ids := self._ids.for_response())
+        assembly = await self._assembler.assemble(tenant, request, ids := self._ids.for_response())
+        request = assembly.request
         check_model_capabilities(request, model)
         skeleton = build_skeleton(request, model, response_id=ids.response_id, created_at=0)
-        tokens = count_input(request.instructions, context.items, skeleton["tools"])
+        try:
+            tokens = self._fit(request, model, assembly.entries, skeleton["tools"], ids).input_tokens
+        except ContextWindowExceeded:
+            tokens = count_input(request.instructions, (), skeleton["tools"]) + sum(e.cost for e in assembly.entries)
         return {"object": "response.input_tokens", "input_tokens": tokens}

@@ -326,3 +326,19 @@ class TestAdminToken:
             allowed = await http.get("/scenarios", headers={"x-emulator-admin-token": "let-me-in"})
         assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_admin_token"
         assert allowed.status_code == 200
+
+
+async def test_a_queued_error_is_answered_before_its_reply(app: FastAPI, http: httpx2.AsyncClient) -> None:
+    async with control(app) as plane:
+        await plane.post(
+            "/queue",
+            json={
+                "replies": [
+                    {"error": {"status": 429, "headers": {"retry-after-ms": "10"}}, "output": [{"message": "ok"}]}
+                ]
+            },
+        )
+    first = await http.post("/v1/responses", json={"model": "gpt-4o", "input": "x"})
+    second = await http.post("/v1/responses", json={"model": "gpt-4o", "input": "x"})
+    assert first.status_code == 429 and first.headers["retry-after-ms"] == "10"
+    assert second.status_code == 200 and second.json()["output"][0]["content"][0]["text"] == "ok"

@@ -1,0 +1,216 @@
+"""The background worker: claims jobs from the database with a lease, runs them, and keeps the queue honest.
+
+Several servers may share one database: each claims jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), renews
+its leases by heartbeat (the heartbeat also picks up cancel requests written by any replica), and takes over
+jobs whose lease lapsed because their server died, ending them ``failed`` (their partial events cannot be
+trusted to continue). Nothing stays ``in_progress`` forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server.engine.background import Background, BackgroundOptions
+from server.engine.emitter import wire_event
+from server.engine.ids import Clock, IdFactory
+from server.engine.pipeline import GENERIC_FAILURE, Pipeline, Run
+from server.engine.skeleton import ordered
+from server.metrics import set_background_jobs
+from storage.base import JobRecord, Store
+
+log = logging.getLogger("openai_emulator.worker")
+Rebuild = Callable[[JobRecord], Awaitable[Run]]
+
+
+class BackgroundWorker:
+    """Runs this server's share of the background jobs."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        pipeline: Pipeline,
+        background: Background,
+        rebuild: Rebuild,
+        clock: Clock,
+        ids: IdFactory,
+        options: BackgroundOptions,
+    ) -> None:
+        self._store = store
+        self._pipeline = pipeline
+        self._background = background
+        self._rebuild = rebuild
+        self._clock = clock
+        self._options = options
+        self.owner = ids.new("worker")
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._jobs: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for loop_body in (self._claim_loop, self._heartbeat_loop, self._takeover_loop, self._expiry_loop):
+            task = loop.create_task(loop_body(), name=f"worker-{loop_body.__name__}")
+            self._tasks.add(task)
+
+    async def stop(self) -> None:
+        """Stop claiming; let running jobs finish within the grace period, then hand the rest back."""
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._jobs:
+            _, pending = await asyncio.wait(set(self._jobs.values()), timeout=self._options.shutdown_grace_seconds)
+            for response_id, task in list(self._jobs.items()):
+                if task in pending:
+                    run = self._background.running.get(response_id)
+                    if run is not None:
+                        run.handed_back = True  # leave it in_progress: another server's takeover ends it
+                    task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self._store.background.release(self.owner)
+
+    # --- loops --------------------------------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            claimed = False
+            if len(self._jobs) < self._options.concurrency:
+                try:
+                    job = await self._store.background.claim(self.owner, self._clock.now(), self._options.lease_seconds)
+                except Exception:
+                    log.exception("claiming a background job failed")
+                    job = None
+                if job is not None:
+                    claimed = True
+                    task = asyncio.get_running_loop().create_task(self._run_job(job), name=f"job-{job.response_id}")
+                    self._jobs[job.response_id] = task
+                    task.add_done_callback(self._forget(job.response_id))
+            if not claimed:
+                self._background.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._background.wake.wait(), self._options.poll_seconds)
+
+    def _forget(self, response_id: str) -> Callable[[asyncio.Task[None]], None]:
+        def forget(_task: asyncio.Task[None]) -> None:
+            self._jobs.pop(response_id, None)
+
+        return forget
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._options.heartbeat_seconds)
+            ids = list(self._jobs)
+            try:
+                cancelled = await self._store.background.renew(
+                    self.owner, ids, self._clock.now() + self._options.lease_seconds
+                )
+            except Exception:
+                log.exception("renewing leases failed")
+                continue
+            for response_id in cancelled:
+                run = self._background.running.get(response_id)
+                if run is not None:
+                    run.cancel.set()
+
+    async def _takeover_loop(self) -> None:
+        while True:
+            await asyncio.sleep(max(self._options.lease_seconds / 4, self._options.poll_seconds))
+            try:
+                lapsed = await self._store.background.take_over_expired(
+                    self.owner, self._clock.now(), self._options.lease_seconds
+                )
+                for job in lapsed:
+                    if job.response_id not in self._jobs:
+                        await self._end_failed(job)
+                counts = await self._store.background.count_by_state()
+                for state in ("queued", "running", "done"):
+                    set_background_jobs(state, counts.get(state, 0))
+            except Exception:
+                log.exception("taking over lapsed jobs failed")
+
+    async def _expiry_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self._store.background.expire(self._clock.now())
+            except Exception:
+                log.exception("expiring store=false background responses failed")
+
+    # --- one job ------------------------------------------------------------------------------------------
+
+    async def _run_job(self, job: JobRecord) -> None:
+        try:
+            run = self._background.adopted.pop(job.response_id, None)
+            if run is None:
+                run = await self._rebuild(job)
+                self._background.configure(run, streamed=bool(job.payload.get("stream")))
+                await self._pipeline.prime(run)
+        except Exception:
+            log.exception("cannot rebuild background response %s", job.response_id)
+            await self._end_failed(job)
+            return
+        run.hold = lambda: self._hold_in_progress(job, run)
+        self._background.running[job.response_id] = run
+        try:
+            async for _ in self._pipeline.events(run, resume=True):
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background response %s failed", job.response_id)
+        finally:
+            self._background.running.pop(job.response_id, None)
+        if run.handed_back:
+            return
+        await self._store.background.finish(job.response_id)
+        final = run.fold.final or run.fold.response
+        status = str(final["status"]) if final is not None else "failed"
+        self._background.notifier.notify(job.response_id)
+        self._background.finished(job.response_id, status)
+
+    async def _hold_in_progress(self, job: JobRecord, run: Run) -> None:
+        """Keep the response in progress until the hold's time has passed and it was polled enough."""
+        until = self._clock.now() + float(job.payload.get("in_progress_seconds") or 0)
+        while not run.cancel.is_set():
+            if self._clock.now() >= until:
+                if job.in_progress_polls <= 0:
+                    return
+                current = await self._store.background.get(job.tenant, job.response_id)
+                if current is None or current.polls >= job.in_progress_polls:
+                    return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.cancel.wait(), self._options.poll_seconds)
+
+    async def _end_failed(self, job: JobRecord) -> None:
+        """End a job whose server died: the response fails with the real generic error."""
+        record = await self._store.responses.get(job.tenant, job.response_id)
+        if record is not None and record.status in ("queued", "in_progress"):
+            error = {
+                "code": "server_error",
+                "message": GENERIC_FAILURE.format(request_id=job.payload.get("request_id", "")),
+            }
+            body = ordered(record.body | {"status": "failed", "error": error, "usage": None})
+            await self._store.responses.update(
+                job.tenant, job.response_id, status="failed", body=body, output_items=body.get("output", [])
+            )
+            if job.payload.get("stream"):
+                logged = await self._store.background.read_events(job.tenant, job.response_id, after=-1, limit=100_000)
+                seq = logged[-1]["sequence_number"] + 1 if logged else 0
+                nested = {"type": "server_error", **error, "param": None}
+                await self._store.background.append_events(
+                    job.tenant,
+                    job.response_id,
+                    [wire_event("error", seq, error=nested), wire_event("response.failed", seq + 1, response=body)],
+                )
+            self._background.finished(job.response_id, "failed")
+        await self._store.background.finish(job.response_id)
+        self._background.notifier.notify(job.response_id)

@@ -1,0 +1,257 @@
+"""Background jobs and the response event log in SQL.
+
+Claims are one transaction each: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` lets several servers
+claim from one queue without waiting on each other; on SQLite the write transaction (``BEGIN IMMEDIATE``)
+already serialises claimers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, and_, delete, func, insert, select, update
+
+from storage.base import JobRecord, JSONObject
+from storage.sql_common import Runner, transaction
+from storage.tables import background_jobs, response_events, response_items, responses
+
+_COLUMNS = [c.name for c in background_jobs.columns]
+
+
+def _job(row: Any) -> JobRecord:
+    return JobRecord(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+def _locked(conn: Connection, query: Select[Any]) -> Select[Any]:
+    if conn.dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+class SqlBackground:
+    """``BackgroundRepo`` over one engine."""
+
+    def __init__(self, engine: Engine, runner: Runner) -> None:
+        self._engine = engine
+        self._runner = runner
+
+    async def enqueue(self, job: JobRecord) -> None:
+        row = {name: getattr(job, name) for name in _COLUMNS}
+
+        def work() -> None:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(insert(background_jobs), row)
+
+        await self._runner.run(work)
+
+    async def get(self, tenant: str, response_id: str) -> JobRecord | None:
+        query = select(background_jobs).where(
+            background_jobs.c.tenant == tenant, background_jobs.c.response_id == response_id
+        )
+
+        def work() -> JobRecord | None:
+            with transaction(self._engine) as conn:
+                row = conn.execute(query).first()
+            return _job(row) if row is not None else None
+
+        return await self._runner.run(work)
+
+    async def note_poll(self, tenant: str, response_id: str) -> None:
+        statement = (
+            update(background_jobs)
+            .where(
+                background_jobs.c.tenant == tenant,
+                background_jobs.c.response_id == response_id,
+                background_jobs.c.state != "done",
+            )
+            .values(polls=background_jobs.c.polls + 1)
+        )
+
+        def work() -> None:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(statement)
+
+        await self._runner.run(work)
+
+    async def claim(self, owner: str, now: float, lease_seconds: float) -> JobRecord | None:
+        def work() -> JobRecord | None:
+            with transaction(self._engine, write=True) as conn:
+                query = (
+                    select(background_jobs)
+                    .where(
+                        background_jobs.c.state == "queued",
+                        background_jobs.c.queued_until <= now,
+                        background_jobs.c.polls >= background_jobs.c.queued_polls,
+                    )
+                    .order_by(background_jobs.c.created_at)
+                    .limit(1)
+                )
+                row = conn.execute(_locked(conn, query)).first()
+                if row is None:
+                    return None
+                conn.execute(
+                    update(background_jobs)
+                    .where(background_jobs.c.response_id == row.response_id)
+                    .values(state="running", owner=owner, lease_expires_at=now + lease_seconds, polls=0)
+                )
+                claimed = _job(row)
+            return replace(claimed, state="running", owner=owner, lease_expires_at=now + lease_seconds, polls=0)
+
+        return await self._runner.run(work)
+
+    async def take_over_expired(self, owner: str, now: float, lease_seconds: float) -> list[JobRecord]:
+        def work() -> list[JobRecord]:
+            with transaction(self._engine, write=True) as conn:
+                query = select(background_jobs).where(
+                    background_jobs.c.state == "running", background_jobs.c.lease_expires_at < now
+                )
+                rows = conn.execute(_locked(conn, query)).all()
+                ids = [row.response_id for row in rows]
+                if ids:
+                    conn.execute(
+                        update(background_jobs)
+                        .where(background_jobs.c.response_id.in_(ids))
+                        .values(owner=owner, lease_expires_at=now + lease_seconds)
+                    )
+            return [_job(row) for row in rows]
+
+        return await self._runner.run(work)
+
+    async def renew(self, owner: str, response_ids: Sequence[str], until: float) -> set[str]:
+        if not response_ids:
+            return set()
+        ids = list(response_ids)
+
+        def work() -> set[str]:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(
+                    update(background_jobs)
+                    .where(background_jobs.c.owner == owner, background_jobs.c.response_id.in_(ids))
+                    .values(lease_expires_at=until)
+                )
+                cancelled = conn.execute(
+                    select(background_jobs.c.response_id).where(
+                        background_jobs.c.response_id.in_(ids), background_jobs.c.cancel_requested.is_(True)
+                    )
+                ).scalars()
+                return set(cancelled)
+
+        return await self._runner.run(work)
+
+    async def request_cancel(self, tenant: str, response_id: str) -> JobRecord | None:
+        where = and_(background_jobs.c.tenant == tenant, background_jobs.c.response_id == response_id)
+
+        def work() -> JobRecord | None:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(
+                    update(background_jobs)
+                    .where(where, background_jobs.c.state != "done")
+                    .values(cancel_requested=True)
+                )
+                row = conn.execute(select(background_jobs).where(where)).first()
+            return _job(row) if row is not None else None
+
+        return await self._runner.run(work)
+
+    async def cancel_queued(self, response_id: str) -> bool:
+        """Move a still-queued job straight to done (it never ran); False when a worker claimed it first."""
+        statement = (
+            update(background_jobs)
+            .where(background_jobs.c.response_id == response_id, background_jobs.c.state == "queued")
+            .values(state="done")
+        )
+
+        def work() -> bool:
+            with transaction(self._engine, write=True) as conn:
+                return (conn.execute(statement).rowcount or 0) == 1
+
+        return await self._runner.run(work)
+
+    async def finish(self, response_id: str) -> None:
+        statement = (
+            update(background_jobs)
+            .where(background_jobs.c.response_id == response_id)
+            .values(state="done", owner=None, lease_expires_at=None)
+        )
+
+        def work() -> None:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(statement)
+
+        await self._runner.run(work)
+
+    async def release(self, owner: str) -> None:
+        statement = (
+            update(background_jobs)
+            .where(background_jobs.c.owner == owner, background_jobs.c.state == "running")
+            .values(lease_expires_at=0.0)
+        )
+
+        def work() -> None:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(statement)
+
+        await self._runner.run(work)
+
+    async def count_by_state(self) -> dict[str, int]:
+        query = select(background_jobs.c.state, func.count()).group_by(background_jobs.c.state)
+
+        def work() -> dict[str, int]:
+            with transaction(self._engine) as conn:
+                return {state: count for state, count in conn.execute(query).all()}
+
+        return await self._runner.run(work)
+
+    async def expire(self, now: float) -> list[tuple[str, str]]:
+        def work() -> list[tuple[str, str]]:
+            with transaction(self._engine, write=True) as conn:
+                rows = conn.execute(
+                    select(background_jobs.c.tenant, background_jobs.c.response_id).where(
+                        background_jobs.c.state == "done",
+                        background_jobs.c.expires_at.is_not(None),
+                        background_jobs.c.expires_at < now,
+                    )
+                ).all()
+                ids = [row.response_id for row in rows]
+                if ids:
+                    for table, column in (
+                        (response_events, response_events.c.response_id),
+                        (response_items, response_items.c.response_id),
+                        (responses, responses.c.id),
+                        (background_jobs, background_jobs.c.response_id),
+                    ):
+                        conn.execute(delete(table).where(column.in_(ids)))
+            return [(row.tenant, row.response_id) for row in rows]
+
+        return await self._runner.run(work)
+
+    async def append_events(self, tenant: str, response_id: str, events: Sequence[JSONObject]) -> None:
+        if not events:
+            return
+        rows = [{"response_id": response_id, "seq": e["sequence_number"], "tenant": tenant, "event": e} for e in events]
+
+        def work() -> None:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(insert(response_events), rows)
+
+        await self._runner.run(work)
+
+    async def read_events(self, tenant: str, response_id: str, *, after: int, limit: int = 500) -> list[JSONObject]:
+        query = (
+            select(response_events.c.event)
+            .where(
+                response_events.c.tenant == tenant,
+                response_events.c.response_id == response_id,
+                response_events.c.seq > after,
+            )
+            .order_by(response_events.c.seq)
+            .limit(limit)
+        )
+
+        def work() -> list[JSONObject]:
+            with transaction(self._engine) as conn:
+                return [row.event for row in conn.execute(query).all()]
+
+        return await self._runner.run(work)
