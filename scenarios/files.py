@@ -14,8 +14,9 @@ import yaml
 from pydantic import ValidationError
 
 from scenarios.spec import ScenarioFileSpec, ScenarioSpec
+from scenarios.yaml_documents import files_in, node_at, parse
 
-SUFFIXES = (".yaml", ".yml", ".json")
+__all__ = ["LoadedScenario", "ScenarioLoadError", "load_paths", "load_text", "scenario_files"]
 
 
 class ScenarioLoadError(ValueError):
@@ -39,21 +40,6 @@ def _normalise(data: Any) -> tuple[Any, tuple[Any, ...]]:
     if isinstance(data, dict) and "scenarios" not in data and ("turns" in data or "name" in data):
         return {"scenarios": [data]}, ("scenarios", 0)
     return data, ()
-
-
-def _node_at(node: yaml.Node | None, path: Sequence[Any]) -> yaml.Node | None:
-    """The deepest YAML node along ``path`` (stopping where the path leaves the document)."""
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            found = next((value for key, value in node.value if getattr(key, "value", None) == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            found = node.value[part]
-        else:
-            found = None
-        if found is None:
-            return node
-        node = found
-    return node
 
 
 def _readable_path(data: Any, loc: Sequence[Any]) -> tuple[list[Any], str]:
@@ -87,7 +73,7 @@ def _problems(
             _, step = _readable_path(scenario, loc[2:])
         else:
             _, step = _readable_path(data, loc)
-        node = _node_at(root, _original_path(prefix, path))
+        node = node_at(root, _original_path(prefix, path))
         line = f":{node.start_mark.line + 1}" if node is not None else ""
         problems.append(f"{source}{line}: {where}{step or '(top level)'}: {error['msg']}")
     return problems
@@ -100,13 +86,7 @@ def _original_path(prefix: tuple[Any, ...], path: Sequence[Any]) -> list[Any]:
 
 def load_text(text: str, *, source: str = "<text>") -> list[LoadedScenario]:
     """Parse and validate one document; raises ``ScenarioLoadError`` listing every problem."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ScenarioLoadError([f"{source}{line}: not valid YAML or JSON: {getattr(exc, 'problem', exc)}"]) from exc
+    root, data = parse(text, source=source, error=ScenarioLoadError)
     normalised, prefix = _normalise(data)
     try:
         spec = ScenarioFileSpec.model_validate(normalised)
@@ -115,7 +95,7 @@ def load_text(text: str, *, source: str = "<text>") -> list[LoadedScenario]:
     loaded = []
     seen: set[str] = set()
     for index, scenario in enumerate(spec.scenarios):
-        node = _node_at(root, _original_path(prefix, ["scenarios", index]))
+        node = node_at(root, _original_path(prefix, ["scenarios", index]))
         where = f"{source}:{node.start_mark.line + 1}" if node is not None else source
         if scenario.name in seen:
             raise ScenarioLoadError([f"{where}: scenario '{scenario.name}': name: used twice in one file"])
@@ -126,13 +106,7 @@ def load_text(text: str, *, source: str = "<text>") -> list[LoadedScenario]:
 
 def scenario_files(paths: Iterable[Path]) -> list[Path]:
     """Files named directly, and every scenario file inside named directories (sorted, recursively)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
-        else:
-            found.append(path)
-    return found
+    return files_in(paths)
 
 
 def load_paths(paths: Iterable[Path]) -> list[LoadedScenario]:

@@ -29,11 +29,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scenarios.yaml_documents import files_in, line_of, parse
 from server.errors import APIError
 from server.protocol import check_input_items
 
 JSONObject = dict[str, Any]
-SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class PromptLoadError(ValueError):
@@ -93,17 +93,7 @@ def _line(root: yaml.Node | None, prefix: tuple[Any, ...], path: Sequence[Any]) 
     """``:N`` for the deepest node of the document along ``path`` (given in normalised coordinates)."""
     if prefix and tuple(path[: len(prefix)]) == prefix:
         path = path[len(prefix) :]
-    node = root
-    for part in path:
-        found = None
-        if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if str(getattr(k, "value", None)) == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            found = node.value[part]
-        if found is None:
-            break
-        node = found
-    return f":{node.start_mark.line + 1}" if node is not None else ""
+    return line_of(root, path)
 
 
 def _dotted(loc: Sequence[Any]) -> str:
@@ -115,13 +105,7 @@ def _dotted(loc: Sequence[Any]) -> str:
 
 def load_prompt_text(text: str, *, source: str = "<text>") -> list[LoadedPrompt]:
     """Parse and validate one document; raises ``PromptLoadError`` listing every problem."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise PromptLoadError([f"{source}{line}: not valid YAML or JSON: {getattr(exc, 'problem', exc)}"]) from exc
+    root, data = parse(text, source=source, error=PromptLoadError)
     normalised, prefix = _normalise(data)
     try:
         spec = PromptFileSpec.model_validate(normalised)
@@ -161,13 +145,7 @@ def load_prompt_text(text: str, *, source: str = "<text>") -> list[LoadedPrompt]
 
 def prompt_files(paths: Iterable[Path]) -> list[Path]:
     """Files named directly, and every prompt file inside named directories (sorted, recursively)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
-        else:
-            found.append(path)
-    return found
+    return files_in(paths)
 
 
 def load_prompt_paths(paths: Iterable[Path]) -> list[LoadedPrompt]:
