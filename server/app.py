@@ -21,6 +21,7 @@ from scenarios.registry import BackendRegistry
 from scenarios.scripted import Scripts
 from server.api import control, conversations, health, models, observability, responses
 from server.api.auth import Authenticator
+from server.api.body_limit import BodyLimitMiddleware
 from server.api.journal import JournalMiddleware, JournalWriter
 from server.api.middleware import OpenAIHeadersMiddleware
 from server.api.observability import RequestLogMiddleware
@@ -34,6 +35,7 @@ from server.engine.pipeline import Pacing
 from server.engine.prompt_files import load_prompt_paths
 from server.engine.prompts import PromptLibrary
 from server.engine.ratelimit import RateLimiter
+from server.engine.recovery import end_orphaned_streams
 from server.engine.scripting import Scripting
 from server.engine.service import ResponsesService, ServiceOptions
 from server.engine.webhooks import WebhookSender
@@ -96,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.resolved_database_url())
+        await end_orphaned_streams(store, ids)  # SQLite: streams a crash cut off do not stay in_progress
         runtime.store = store
         runtime.responses = ResponsesService(
             store=store,
@@ -152,6 +155,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(observability.create_router())
     app.include_router(control.create_router(lambda: scripting, runtime.require_store, lambda: runtime.journal_writer))
     _install_error_handlers(app)
+    # Innermost: a 413 still gets the request id and the log line of the outer middlewares.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Added first, so it runs inside the headers middleware and sees the request id it assigns.
     app.add_middleware(
         JournalMiddleware,

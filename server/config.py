@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(
         None, description="Signing secret of the webhooks (whsec_… as the dashboard gives it, or any string)."
     )
+    max_body_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1,
+        description="Largest request body accepted; bigger ones get a 413 (counted as they arrive, never buffered).",
+    )
     journal: bool = Field(True, description="Keep the request journal (GET /__emulator__/journal).")
     journal_body_limit: int = Field(65_536, ge=0, description="Bytes of each request body the journal keeps.")
     journal_keep: int = Field(100_000, ge=1, description="Journal entries kept in all; older ones are trimmed.")

@@ -46,9 +46,15 @@ def _decoded(body: bytes, limit: int) -> Any:
     if len(body) > limit:
         return {"truncated": True, "size": len(body), "text": body[:limit].decode("utf-8", errors="replace")}
     try:
-        return json.loads(body) if body else None
-    except ValueError:
+        # Strict like the request parser: NaN/Infinity would make the entry itself invalid JSON, and nesting
+        # deeper than the interpreter's recursion limit raises RecursionError (both are kept as text).
+        return json.loads(body, parse_constant=_not_json) if body else None
+    except (ValueError, RecursionError):
         return body.decode("utf-8", errors="replace")
+
+
+def _not_json(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
 
 
 class JournalWriter:

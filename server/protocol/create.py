@@ -123,16 +123,40 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# Deepest nesting of arrays and objects a body may have. Real requests stay far below it (strict structured
+# output schemas allow 10 levels); past it, the recursive code downstream (validators, copies, the JSON encoder)
+# would hit Python's recursion limit and answer a 500. [inferred] Like serde_json's default limit of 128, a
+# deeper body reads as unparseable.
+MAX_JSON_DEPTH = 128
+
+
 def parse_json_body(raw: bytes) -> object:
     """Decode a request body as strict JSON (UTF-8, no ``NaN``/``Infinity``), or raise the API's 400.
 
-    Empty bodies, invalid UTF-8, a byte-order mark, trailing garbage and over-deep nesting all get the same
-    "We could not parse the JSON body…" error with ``param``/``code`` null.
+    Empty bodies, invalid UTF-8, a byte-order mark, trailing garbage and over-deep nesting (past the parser's
+    recursion limit, or past ``MAX_JSON_DEPTH``) all get the same "We could not parse the JSON body…" error
+    with ``param``/``code`` null.
     """
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidRequestError(JSON_PARSE_ERROR) from None
+    # Counting brackets is cheap (bytes.count runs in C); only a body with enough of them can be too deep.
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(value, MAX_JSON_DEPTH):
+        raise InvalidRequestError(JSON_PARSE_ERROR)
+    return value
+
+
+def _too_deep(value: object, limit: int) -> bool:
+    """Whether ``value`` nests arrays/objects more than ``limit`` deep (iteratively: no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def validate_create_body(body: object) -> CreateResponseRequest:
