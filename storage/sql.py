@@ -31,7 +31,7 @@ from sqlalchemy.pool import StaticPool
 from storage.base import ItemPage, JSONObject, Order, ResponseRecord
 from storage.sql_background import SqlBackground
 from storage.sql_common import SQLITE_BEGIN as _SQLITE_BEGIN
-from storage.sql_common import transaction
+from storage.sql_common import queue_sqlite_writers, transaction
 from storage.sql_conversations import SqlConversationRepo
 from storage.sql_journal import SqlJournal
 from storage.tables import (
@@ -492,6 +492,8 @@ def _open_sqlite(url: URL) -> SqlStore:
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)
+    if not in_memory:
+        queue_sqlite_writers(engine)  # in memory, the runner already serializes every unit of work
     return SqlStore(engine, _Runner(serialize=in_memory, retry_locked=not in_memory))
 
 
