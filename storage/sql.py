@@ -31,7 +31,7 @@ from sqlalchemy.pool import StaticPool
 from storage.base import ItemPage, JSONObject, Order, ResponseRecord
 from storage.sql_background import SqlBackground
 from storage.sql_common import SQLITE_BEGIN as _SQLITE_BEGIN
-from storage.sql_common import queue_sqlite_writers, transaction
+from storage.sql_common import cursor_page_query, page_of, queue_sqlite_writers, transaction
 from storage.sql_conversations import SqlConversationRepo
 from storage.sql_journal import SqlJournal
 from storage.tables import (
@@ -233,26 +233,16 @@ class SqlResponseRepo:
         order: Order = "desc",
     ) -> ItemPage | None:
         """A page of input items, at most ``limit + 1`` rows read; None if the response is not visible."""
-        if limit < 0:
-            raise ValueError(f"limit must not be negative, got {limit}")
         items = response_items.c
         own_inputs = (items.tenant == tenant, items.response_id == response_id, items.role == "input")
-        query = select(items.body).where(*own_inputs)
-        if after is not None:
-            # The cursor's position; NULL for an unknown id, and comparing with NULL matches nothing, which
-            # is exactly the empty page the contract asks for.
-            anchor = select(items.position).where(*own_inputs, items.id == after).limit(1).scalar_subquery()
-            query = query.where(items.position > anchor if order == "asc" else items.position < anchor)
-        by_position = items.position.asc() if order == "asc" else items.position.desc()
-        # One row more than the page: its presence is has_more, without counting the rest.
-        query = query.order_by(by_position).limit(limit + 1)
+        query = cursor_page_query(response_items, own_inputs, after=after, limit=limit, order=order)
 
         def work() -> ItemPage | None:
             with self._transaction() as conn:
                 if not _visible(conn, tenant, response_id):
                     return None
                 bodies = list(conn.execute(query).scalars())
-            return ItemPage(data=bodies[:limit], has_more=len(bodies) > limit)
+            return page_of(bodies, limit)
 
         return await self._runner.run(work)
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from typing import Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, select
+
+from storage.base import ItemPage, JSONObject
 
 T = TypeVar("T")
 
@@ -49,3 +51,30 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
             conn = conn.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
         with conn.begin():
             yield conn
+
+
+def cursor_page_query(
+    table: Table, own: Sequence[ColumnElement[bool]], *, after: str | None, limit: int, order: Literal["asc", "desc"]
+) -> Select[Any]:
+    """The bodies of one page of an item list (``id``, ``position`` and ``body`` columns), cursor-paginated.
+
+    ``after`` is an item id: the page starts just past its position (the first, should the id occur twice)
+    in the chosen order. An unknown id gives NULL, and comparing with NULL matches nothing: the empty page
+    the contract asks for. One row more than the page is read: its presence is ``has_more``, without
+    counting the rest.
+    """
+    if limit < 0:
+        raise ValueError(f"limit must not be negative, got {limit}")
+    items = table.c
+    query = select(items.body).where(*own)
+    if after is not None:
+        anchor = select(items.position).where(*own, items.id == after).order_by(items.position).limit(1)
+        position = anchor.scalar_subquery()
+        query = query.where(items.position > position if order == "asc" else items.position < position)
+    by_position = items.position.asc() if order == "asc" else items.position.desc()
+    return query.order_by(by_position).limit(limit + 1)
+
+
+def page_of(bodies: list[JSONObject], limit: int) -> ItemPage:
+    """The page from the ``limit + 1`` rows ``cursor_page_query`` read."""
+    return ItemPage(data=bodies[:limit], has_more=len(bodies) > limit)

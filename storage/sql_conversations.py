@@ -17,7 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import ConversationRecord, ItemPage, JSONObject, Order
-from storage.sql_common import Runner, transaction
+from storage.sql_common import Runner, cursor_page_query, page_of, transaction
 from storage.tables import conversation_items, conversations
 
 __all__ = ["SqlConversationRepo"]
@@ -144,32 +144,15 @@ class SqlConversationRepo:
         order: Order = "desc",
     ) -> ItemPage | None:
         """A page of items, at most ``limit + 1`` rows read; None if the conversation is not visible."""
-        if limit < 0:
-            raise ValueError(f"limit must not be negative, got {limit}")
-        items = conversation_items.c
         own = _own_items(tenant, conversation_id)
-        query = select(items.body).where(*own)
-        if after is not None:
-            # The cursor's position (the first, should the id occur twice); NULL for an unknown id, and
-            # comparing with NULL matches nothing: the empty page the contract asks for.
-            anchor = (
-                select(items.position)
-                .where(*own, items.id == after)
-                .order_by(items.position)
-                .limit(1)
-                .scalar_subquery()
-            )
-            query = query.where(items.position > anchor if order == "asc" else items.position < anchor)
-        by_position = items.position.asc() if order == "asc" else items.position.desc()
-        # One row more than the page: its presence is has_more, without counting the rest.
-        query = query.order_by(by_position).limit(limit + 1)
+        query = cursor_page_query(conversation_items, own, after=after, limit=limit, order=order)
 
         def work() -> ItemPage | None:
             with transaction(self._engine) as conn:
                 if not _exists(conn, tenant, conversation_id):
                     return None
                 bodies = list(conn.execute(query).scalars())
-            return ItemPage(data=bodies[:limit], has_more=len(bodies) > limit)
+            return page_of(bodies, limit)
 
         return await self._runner.run(work)
 
