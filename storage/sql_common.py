@@ -29,9 +29,10 @@ SQLITE_BEGIN = "openai_emulator_sqlite_begin"
 _SQLITE_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
-def queue_sqlite_writers(engine: Engine) -> None:
-    """Make this process's write transactions on ``engine`` take turns (see ``_SQLITE_WRITE_LOCKS``)."""
-    _SQLITE_WRITE_LOCKS[engine] = threading.RLock()
+def queue_sqlite_writers(engine: Engine) -> threading.RLock:
+    """Make this process's write transactions on ``engine`` take turns (see ``_SQLITE_WRITE_LOCKS``); the lock."""
+    lock = _SQLITE_WRITE_LOCKS[engine] = threading.RLock()
+    return lock
 
 
 class Runner(Protocol):

@@ -1,0 +1,199 @@
+"""SQLite's hot path: the statements every request runs, on the raw sqlite3 connection, on the event loop.
+
+Measured on the benchmark machine (issue 8): reading one response through SQLAlchemy Core in a worker thread
+cost ~495 us, of which ~270 us was the thread hand-off and ~210 us SQLAlchemy's statement building, execution
+context and result processing; the same read as a prepared statement on the raw connection costs ~10 us.
+So the per-request statements of ``SqliteResponseRepo`` (storage.sql_responses) run here, while everything
+else stays on SQLAlchemy.
+
+A unit of work runs inline on the event loop when it can start at once, which on a single server is nearly
+always: a read in WAL mode never waits for a writer, and a write only needs this process's write lock (free
+unless a worker thread is writing) and SQLite's (free unless another process is writing). The inline
+connection has no busy timeout, so it never sleeps on the loop: when either lock is taken, the unit of work
+is rolled back and run again in a worker thread, on a pooled connection with the usual busy timeout and
+retries, exactly as before. Transactions are short and the loop is never blocked on I/O it cannot finish.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+import orjson
+from sqlalchemy import Engine
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+# In a worker thread, after the busy timeout: whole-transaction retries on "database is locked" (as the
+# SQLAlchemy runner in storage.sql does).
+_LOCKED_ATTEMPTS = 5
+_LOCKED_BACKOFF_S = 0.05
+
+Work = Callable[[sqlite3.Connection], T]
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text for a column: orjson, or json.dumps for what orjson refuses (lone surrogates,
+    integers over 64 bits). Either reads back as the same value."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"))
+
+
+def loads(text: str | bytes) -> Any:
+    """A JSON column's value (written by ``dumps`` or by SQLAlchemy's ``json.dumps``)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # escaped lone surrogates, integers over 64 bits
+        return json.loads(text)
+
+
+class _Busy(Exception):
+    """The unit of work could not start inline without waiting: run it in a thread instead."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+class SqliteDirect:
+    """Runs units of work (functions of a raw ``sqlite3.Connection``) in a transaction, inline when possible.
+
+    ``write_lock`` is the process-wide lock that SQLAlchemy writers of this engine take in their threads
+    (``storage.sql_common.queue_sqlite_writers``); ``serial_lock`` guards the single shared connection of an
+    in-memory database.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        write_lock: threading.RLock | None,
+        serial_lock: threading.Lock | None,
+    ) -> None:
+        self._engine = engine
+        self._write_lock = write_lock
+        self._serial_lock = serial_lock
+        self._inline: Any = None  # the pooled connection held for inline work (SQLAlchemy's fairy)
+
+    async def read(self, work: Work[T]) -> T:
+        """``work`` in a read transaction (one snapshot for all its statements)."""
+        return await self._run(work, write=False)
+
+    async def write(self, work: Work[T]) -> T:
+        """``work`` in a write transaction, committed before this returns (rolled back if it raises)."""
+        return await self._run(work, write=True)
+
+    async def _run(self, work: Work[T], *, write: bool) -> T:
+        try:
+            return self._run_inline(work, write=write)
+        except _Busy:
+            # Not abandoned on cancel: a transaction in flight finishes (commit or rollback) before we return.
+            result: T = await anyio.to_thread.run_sync(lambda: self._run_pooled(work, write=write))
+            return result
+
+    def close(self) -> None:
+        """Give the inline connection back to the pool (before the engine is disposed of)."""
+        if self._inline is not None:
+            inline, self._inline = self._inline, None
+            if self._serial_lock is None:
+                _driver(inline).execute("PRAGMA busy_timeout=5000")
+            inline.close()
+
+    # -- inline ----------------------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._inline is None:
+            fairy = self._engine.raw_connection()
+            if self._serial_lock is None:
+                # Never sleep on the event loop: a lock held elsewhere sends the work to a thread instead.
+                _driver(fairy).execute("PRAGMA busy_timeout=0")
+            self._inline = fairy
+        return _driver(self._inline)
+
+    def _run_inline(self, work: Work[T], *, write: bool) -> T:
+        lock: threading.Lock | threading.RLock | None = self._serial_lock or (self._write_lock if write else None)
+        if lock is not None and not lock.acquire(blocking=False):
+            raise _Busy
+        try:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc):
+                    raise _Busy from None
+                raise
+            try:
+                result = work(conn)
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                _rollback(conn)
+                if _is_busy(exc):  # nothing was committed: the thread runs the whole unit again
+                    raise _Busy from None
+                raise
+            except BaseException:
+                _rollback(conn)
+                raise
+            return result
+        finally:
+            if lock is not None:
+                lock.release()
+
+    # -- in a worker thread ----------------------------------------------------------------------------
+
+    def _run_pooled(self, work: Work[T], *, write: bool) -> T:
+        if self._serial_lock is not None:  # in memory: the one connection, once the lock is free
+            with self._serial_lock:
+                return self._transaction(self._connection(), work, write=write)
+        for attempt in range(1, _LOCKED_ATTEMPTS + 1):
+            try:
+                return self._run_on_pooled_connection(work, write=write)
+            except sqlite3.OperationalError as exc:
+                # Each unit of work is a whole transaction, rolled back on error, so running it again is safe.
+                if attempt == _LOCKED_ATTEMPTS or not _is_busy(exc):
+                    raise
+                logger.warning("sqlite database locked, retrying transaction", extra={"attempt": attempt})
+                time.sleep(_LOCKED_BACKOFF_S * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_on_pooled_connection(self, work: Work[T], *, write: bool) -> T:
+        fairy = self._engine.raw_connection()
+        try:
+            if write and self._write_lock is not None:
+                with self._write_lock:
+                    return self._transaction(_driver(fairy), work, write=True)
+            return self._transaction(_driver(fairy), work, write=write)
+        finally:
+            fairy.close()
+
+    @staticmethod
+    def _transaction(conn: sqlite3.Connection, work: Work[T], *, write: bool) -> T:
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+        return result
+
+
+def _driver(fairy: Any) -> sqlite3.Connection:
+    connection: sqlite3.Connection = fairy.driver_connection
+    return connection
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite may have rolled back already (e.g. on SQLITE_FULL); a second ROLLBACK would mask the real error.
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")

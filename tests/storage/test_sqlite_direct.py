@@ -1,0 +1,111 @@
+"""SQLite's hot path (storage.sqlite_direct): inline on the event loop when free, in a thread when not."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.base import ResponseRecord
+from storage.sql import SqlStore, open_store
+from storage.sql_common import _SQLITE_WRITE_LOCKS
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def file_store(tmp_path: Path) -> AsyncIterator[tuple[SqlStore, Path]]:
+    path = tmp_path / "emulator.db"
+    store = open_store(f"sqlite:///{path}")
+    yield store, path
+    await store.close()
+
+
+def _record(response_id: str) -> ResponseRecord:
+    body = {"id": response_id, "object": "response", "status": "completed", "output": []}
+    return ResponseRecord(id=response_id, tenant="t", created_at=1, status="completed", body=body)
+
+
+async def _loop_ticks_while(task: asyncio.Task[object], seconds: float) -> int:
+    """How many 10 ms sleeps the loop completed while ``task`` was pending (a blocked loop completes none)."""
+    ticks = 0
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+        assert not task.done(), "the write finished while another process held the database's write lock"
+        ticks += 1
+    return ticks
+
+
+async def test_write_waits_in_a_thread_while_another_process_holds_the_lock(
+    file_store: tuple[SqlStore, Path],
+) -> None:
+    store, path = file_store
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing
+    task = asyncio.create_task(store.responses.insert(_record("resp_a"), input_items=[]))
+    ticks = await _loop_ticks_while(task, 0.3)
+    assert ticks >= 10  # the event loop kept running while the write waited
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(task, 10)
+    stored = await store.responses.get("t", "resp_a")
+    assert stored is not None and stored.body["id"] == "resp_a"
+
+
+async def test_write_waits_for_a_writer_thread_of_this_process(file_store: tuple[SqlStore, Path]) -> None:
+    store, _ = file_store
+    lock = _SQLITE_WRITE_LOCKS[store.engine]
+    held, release = threading.Event(), threading.Event()
+
+    def writer_thread() -> None:
+        with lock:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer_thread)
+    thread.start()
+    held.wait(10)
+    task = asyncio.create_task(store.responses.insert(_record("resp_b"), input_items=[]))
+    assert await _loop_ticks_while(task, 0.2) >= 5
+    release.set()
+    await asyncio.wait_for(task, 10)
+    thread.join()
+    assert await store.responses.get("t", "resp_b") is not None
+
+
+async def test_reads_go_on_while_another_process_writes(file_store: tuple[SqlStore, Path]) -> None:
+    store, path = file_store
+    await store.responses.insert(_record("resp_c"), input_items=[])
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE responses SET status = 'failed' WHERE id = 'resp_c'")
+    try:
+        stored = await asyncio.wait_for(store.responses.get("t", "resp_c"), 1)
+        assert stored is not None and stored.status == "completed"  # the last committed state (WAL snapshot)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def test_a_failed_write_leaves_nothing_and_the_next_one_works(file_store: tuple[SqlStore, Path]) -> None:
+    store, _ = file_store
+    await store.responses.insert(_record("resp_d"), input_items=[{"id": "msg_1", "type": "message"}])
+    with pytest.raises(KeyError):
+        await store.responses.insert(_record("resp_d"), input_items=[{"id": "msg_2", "type": "message"}])
+    page = await store.responses.list_input_items("t", "resp_d")
+    assert page is not None and [item["id"] for item in page.data] == ["msg_1"]
+    await store.responses.insert(_record("resp_e"), input_items=[])
+    assert await store.responses.get("t", "resp_e") is not None
+
+
+async def test_values_orjson_refuses_round_trip(file_store: tuple[SqlStore, Path]) -> None:
+    store, _ = file_store
+    record = _record("resp_f")
+    odd = {"id": "msg_1", "type": "message", "text": "lone \ud800 surrogate", "big": 2**70}
+    await store.responses.insert(record, input_items=[odd])
+    assert await store.responses.context_items("t", ["resp_f"]) == [odd]
