@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scenarios.base import Backend
 from scenarios.files import load_paths
@@ -21,11 +22,10 @@ from scenarios.registry import BackendRegistry
 from scenarios.scripted import Scripts
 from server.api import control, conversations, health, models, observability, responses
 from server.api.auth import Authenticator
-from server.api.body_limit import BodyLimitMiddleware
-from server.api.journal import JournalMiddleware, JournalWriter
-from server.api.middleware import OpenAIHeadersMiddleware
-from server.api.observability import RequestLogMiddleware
+from server.api.front import ApiFront, LastResort
+from server.api.journal import JournalWriter
 from server.api.rendering import PrettyJSONResponse, error_response
+from server.api.responses import HotRoutes
 from server.config import Settings
 from server.engine.background import Background, BackgroundOptions, LifecycleHold
 from server.engine.conversations import ConversationsService
@@ -73,7 +73,7 @@ class Runtime:
         return self.conversations
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> EmulatorApp:
     """Build the emulator. ``clock`` lets tests inject a virtual clock."""
     ids = IdFactory(settings.seed)
     clock = clock or SystemClock()
@@ -138,7 +138,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             await store.close()
             runtime.store = runtime.responses = runtime.conversations = None
 
-    app = FastAPI(
+    app = EmulatorApp(
         title="openai-emulator",
         lifespan=lifespan,
         docs_url=None,
@@ -148,25 +148,57 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.authenticator = auth
     app.state.admin_token = settings.admin_token
+    hot = HotRoutes(runtime.require_responses, auth)
     app.include_router(health.create_router(runtime.require_store))
     app.include_router(responses.create_router(runtime.require_responses))
+    app.router.routes.extend([hot.create_route, hot.retrieve_route])
     app.include_router(conversations.create_router(runtime.require_conversations))
     app.include_router(models.create_router())
     app.include_router(observability.create_router())
     app.include_router(control.create_router(lambda: scripting, runtime.require_store, lambda: runtime.journal_writer))
     _install_error_handlers(app)
-    # Innermost: a 413 still gets the request id and the log line of the outer middlewares.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    # Added first, so it runs inside the headers middleware and sees the request id it assigns.
-    app.add_middleware(
-        JournalMiddleware,
-        writer=lambda: runtime.journal_writer,
-        clock=clock,
-        body_limit=settings.journal_body_limit,
+    app.add_middleware(LastResort)  # inside FastAPI's ServerErrorMiddleware, which would answer in plain text
+    app.install_front(
+        hot,
+        ApiFront(
+            app.dispatch,
+            ids=ids,
+            clock=clock,
+            max_body_bytes=settings.max_body_bytes,
+            journal=lambda: runtime.journal_writer,
+            journal_body_limit=settings.journal_body_limit,
+            limiter=limiter,
+        ),
     )
-    app.add_middleware(RequestLogMiddleware)  # inside the headers middleware: sees its request id
-    app.add_middleware(OpenAIHeadersMiddleware, ids=ids, limiter=limiter)
     return app
+
+
+class EmulatorApp(FastAPI):
+    """FastAPI with ``ApiFront`` around every HTTP request, and the hot routes called before FastAPI's router.
+
+    A subclass rather than a wrapper, so that the app stays the FastAPI object tests and servers know
+    (``state``, lifespan, routes).
+    """
+
+    _hot: HotRoutes | None = None
+    _front: ASGIApp | None = None
+
+    def install_front(self, hot: HotRoutes, front: ASGIApp) -> None:
+        self._hot, self._front = hot, front
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._front is not None:
+            await self._front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A hot route's handler directly (with the last-resort answer), anything else through FastAPI."""
+        handler = self._hot.match(scope) if self._hot is not None else None
+        if handler is not None:
+            await LastResort(handler)(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -16,6 +16,7 @@ retries, exactly as before. Transactions are short and the loop is never blocked
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -36,6 +37,10 @@ logger = logging.getLogger(__name__)
 # SQLAlchemy runner in storage.sql does).
 _LOCKED_ATTEMPTS = 5
 _LOCKED_BACKOFF_S = 0.05
+# How long inline work waits for this process's lock, held by a thread (the journal's batch, a background
+# job's update): those transactions take about a millisecond. Sending the work to a thread instead at once
+# made a convoy under load: thread writers queue on the lock, so the next inline attempt finds it taken too.
+_INLINE_LOCK_WAIT_S = 0.005
 
 Work = Callable[[sqlite3.Connection], T]
 
@@ -85,6 +90,7 @@ class SqliteDirect:
         self._write_lock = write_lock
         self._serial_lock = serial_lock
         self._inline: Any = None  # the pooled connection held for inline work (SQLAlchemy's fairy)
+        self._inline_driver: sqlite3.Connection | None = None  # its sqlite3 connection
 
     async def read(self, work: Work[T]) -> T:
         """``work`` in a read transaction (one snapshot for all its statements)."""
@@ -105,7 +111,7 @@ class SqliteDirect:
     def close(self) -> None:
         """Give the inline connection back to the pool (before the engine is disposed of)."""
         if self._inline is not None:
-            inline, self._inline = self._inline, None
+            inline, self._inline, self._inline_driver = self._inline, None, None
             if self._serial_lock is None:
                 _driver(inline).execute("PRAGMA busy_timeout=5000")
             inline.close()
@@ -113,17 +119,18 @@ class SqliteDirect:
     # -- inline ----------------------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        if self._inline is None:
+        if self._inline_driver is None:
             fairy = self._engine.raw_connection()
+            driver = _driver(fairy)
             if self._serial_lock is None:
-                # Never sleep on the event loop: a lock held elsewhere sends the work to a thread instead.
-                _driver(fairy).execute("PRAGMA busy_timeout=0")
-            self._inline = fairy
-        return _driver(self._inline)
+                # Never sleep on the event loop: a lock held by another process sends the work to a thread.
+                driver.execute("PRAGMA busy_timeout=0")
+            self._inline, self._inline_driver = fairy, driver
+        return self._inline_driver
 
     def _run_inline(self, work: Work[T], *, write: bool) -> T:
         lock: threading.Lock | threading.RLock | None = self._serial_lock or (self._write_lock if write else None)
-        if lock is not None and not lock.acquire(blocking=False):
+        if lock is not None and not lock.acquire(timeout=_INLINE_LOCK_WAIT_S):
             raise _Busy
         try:
             conn = self._connection()
@@ -167,14 +174,13 @@ class SqliteDirect:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _run_on_pooled_connection(self, work: Work[T], *, write: bool) -> T:
-        fairy = self._engine.raw_connection()
-        try:
-            if write and self._write_lock is not None:
-                with self._write_lock:
-                    return self._transaction(_driver(fairy), work, write=True)
-            return self._transaction(_driver(fairy), work, write=write)
-        finally:
-            fairy.close()
+        # The lock before the connection: writers queued on the lock must not hold the pool's connections.
+        with self._write_lock if write and self._write_lock is not None else contextlib.nullcontext():
+            fairy = self._engine.raw_connection()
+            try:
+                return self._transaction(_driver(fairy), work, write=write)
+            finally:
+                fairy.close()
 
     @staticmethod
     def _transaction(conn: sqlite3.Connection, work: Work[T], *, write: bool) -> T:

@@ -1,7 +1,7 @@
 """The request journal: every ``/v1`` request of a tenant, with its body, masked headers, status, response id
 and timing, so a test can assert what its client really sent.
 
-Captured by a pure ASGI middleware (streams pass through untouched) and written by ``JournalWriter`` in
+Captured by ``server.api.front`` (streams pass through untouched) and written by ``JournalWriter`` in
 batches off the request path: a client waits for no journal write. The control plane flushes before it
 reads, so a test sees its own requests at once; other replicas' entries appear within one flush interval.
 """
@@ -13,13 +13,11 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from server.api.auth import mask_key
-from server.engine.ids import Clock
 from storage.base import Journal, JournalEntry
 
 log = logging.getLogger("openai_emulator.journal")
@@ -106,65 +104,32 @@ class JournalWriter:
         await self.flush()
 
 
-class JournalMiddleware:
-    """Records each ``/v1`` request of an authenticated tenant."""
-
-    def __init__(
-        self, app: ASGIApp, *, writer: Callable[[], JournalWriter | None], clock: Clock, body_limit: int
-    ) -> None:
-        self.app = app
-        self._writer = writer
-        self._clock = clock
-        self._body_limit = body_limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        writer = self._writer()
-        if scope["type"] != "http" or writer is None or not scope["path"].startswith("/v1/"):
-            await self.app(scope, receive, send)
-            return
-        limit = self._body_limit
-        request_body = bytearray()
-        response: dict[str, Any] = {"status": None, "head": b"", "stream": False}
-        started = time.perf_counter()
-
-        async def capture_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request" and len(request_body) <= limit:
-                request_body.extend(message.get("body", b""))
-            return message
-
-        async def capture_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
-                response["stream"] = content_type.startswith(b"text/event-stream")
-            elif message["type"] == "http.response.body" and len(response["head"]) <= limit:
-                response["head"] += message.get("body", b"")
-            await send(message)
-
-        try:
-            await self.app(scope, capture_receive, capture_send)
-        finally:
-            tenant = scope.get("state", {}).get("tenant")
-            if tenant is not None:
-                writer.add(self._entry(scope, tenant, bytes(request_body), response, started))
-
-    def _entry(self, scope: Scope, tenant: str, body: bytes, response: dict[str, Any], started: float) -> JournalEntry:
-        head: bytes = response["head"]
-        found = _RESPONSE_ID.search(head[:4096])
-        status = response["status"]
-        data: dict[str, Any] = {
-            "request_id": scope.get("state", {}).get("request_id"),
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": scope.get("query_string", b"").decode("latin-1"),
-            "status": status,
-            "response_id": found.group(1).decode() if found else None,
-            "stream": response["stream"],
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "request_headers": masked_headers(scope.get("headers", [])),
-            "request_body": _decoded(body, self._body_limit),
-        }
-        if status is not None and status >= 400:
-            data["error"] = _decoded(head, self._body_limit)
-        return JournalEntry(tenant=tenant, at=self._clock.now(), method=scope["method"], path=scope["path"], data=data)
+def journal_entry(
+    scope: Scope,
+    tenant: str,
+    body: bytes,
+    *,
+    status: int | None,
+    head: bytes,
+    stream: bool,
+    started: float,
+    at: float,
+    body_limit: int,
+) -> JournalEntry:
+    """The journal's record of one ``/v1`` request (``head``: the first bytes of the response body)."""
+    found = _RESPONSE_ID.search(head[:4096])
+    data: dict[str, Any] = {
+        "request_id": scope.get("state", {}).get("request_id"),
+        "method": scope["method"],
+        "path": scope["path"],
+        "query": scope.get("query_string", b"").decode("latin-1"),
+        "status": status,
+        "response_id": found.group(1).decode() if found else None,
+        "stream": stream,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "request_headers": masked_headers(scope.get("headers", [])),
+        "request_body": _decoded(body, body_limit),
+    }
+    if status is not None and status >= 400:
+        data["error"] = _decoded(head, body_limit)
+    return JournalEntry(tenant=tenant, at=at, method=scope["method"], path=scope["path"], data=data)
