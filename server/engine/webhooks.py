@@ -66,6 +66,7 @@ class WebhookSender:
         self._timeout = timeout
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()  # in flight, each with its retries
         self.delivered = 0
         self.failed = 0
 
@@ -88,6 +89,12 @@ class WebhookSender:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="webhook-sender")
 
     async def close(self) -> None:
+        """Stop: deliveries still retrying are cancelled before their HTTP client closes (a delivery left
+        running would try the closed client and die with an error nobody collects)."""
+        for delivery in list(self._deliveries):
+            delivery.cancel()
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             try:
@@ -100,7 +107,9 @@ class WebhookSender:
             while True:
                 delivery = await self._queue.get()
                 # Each delivery retries in its own task, so one failing event never holds up the next.
-                asyncio.get_running_loop().create_task(self._deliver(client, delivery))
+                task = asyncio.get_running_loop().create_task(self._deliver(client, delivery))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
 
     async def _deliver(self, client: httpx2.AsyncClient, delivery: Delivery) -> None:
         backoff = self._first_backoff
