@@ -15,6 +15,7 @@ import re
 import time
 from typing import Any
 
+import orjson
 from starlette.types import Scope
 
 from server.api.auth import mask_key
@@ -43,10 +44,17 @@ def masked_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 def _decoded(body: bytes, limit: int) -> Any:
     if len(body) > limit:
         return {"truncated": True, "size": len(body), "text": body[:limit].decode("utf-8", errors="replace")}
+    if not body:
+        return None
     try:
+        return orjson.loads(body)  # strict already: no NaN/Infinity; nesting over 1,024 levels is refused
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        # What orjson refuses but JSON allows (integers over 64 bits, escaped lone surrogates, UTF-16).
         # Strict like the request parser: NaN/Infinity would make the entry itself invalid JSON, and nesting
         # deeper than the interpreter's recursion limit raises RecursionError (both are kept as text).
-        return json.loads(body, parse_constant=_not_json) if body else None
+        return json.loads(body, parse_constant=_not_json)
     except (ValueError, RecursionError):
         return body.decode("utf-8", errors="replace")
 

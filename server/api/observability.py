@@ -38,9 +38,12 @@ def log_request(scope: Scope, status: int | None, stream: bool, seconds: float) 
     route = route_template(scope)
     method = scope["method"]
     metrics.observe_request(method=method, route=route, status=status, seconds=seconds)
+    level = logging.DEBUG if route in _QUIET_ROUTES else logging.INFO
+    if not log.isEnabledFor(level):
+        return
     state = scope.get("state", {})
     log.log(
-        logging.DEBUG if route in _QUIET_ROUTES else logging.INFO,
+        level,
         "request",
         extra={
             "request_id": state.get("request_id"),

@@ -8,7 +8,6 @@ alphabetical, as the 2026 captures show.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ from scenarios.base import (
     TextDelta,
     ToolCall,
 )
+from server.engine.clone import clone
 from server.engine.ids import Clock, IdFactory, ResponseIds
 from server.engine.logprobs import token_logprobs
 from server.engine.opaque import DEFAULT_SECRET, seal
@@ -192,8 +192,8 @@ class Emitter:
         """
         self.finished = True
         self._open = None
-        response = copy.deepcopy(self.skeleton)
-        response.update(status="cancelled", output=copy.deepcopy(self.done_items))
+        response = clone(self.skeleton)
+        response.update(status="cancelled", output=clone(self.done_items))
         return ordered(response)
 
     # --- lifecycle ------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class Emitter:
         return event
 
     def _lifecycle(self, event_type: str, status: str) -> JSONObject:
-        snapshot = copy.deepcopy(self.skeleton)
+        snapshot = clone(self.skeleton)
         snapshot["status"] = status
         return self._next(event_type, response=snapshot)
 
@@ -221,10 +221,10 @@ class Emitter:
 
     def _terminal(self, event_type: str, status: str, **changes: Any) -> JSONObject:
         self.finished = True
-        response = copy.deepcopy(self.skeleton)
+        response = clone(self.skeleton)
         response.update(
             status=status,
-            output=copy.deepcopy(self.done_items),
+            output=clone(self.done_items),
             service_tier=resolved_service_tier(self.options.requested_service_tier),
             usage=self._usage(),
         )
@@ -255,15 +255,13 @@ class Emitter:
     def _add_item(self, out: list[JSONObject], item: JSONObject) -> _OpenItem:
         index = len(self.done_items)
         self._open = _OpenItem(index=index, item=item)
-        out.append(self._next("response.output_item.added", item=copy.deepcopy(item), output_index=index))
+        out.append(self._next("response.output_item.added", item=clone(item), output_index=index))
         return self._open
 
     def _done_item(self, out: list[JSONObject], open_item: _OpenItem) -> None:
         self.done_items.append(open_item.item)
         self._open = None
-        out.append(
-            self._next("response.output_item.done", item=copy.deepcopy(open_item.item), output_index=open_item.index)
-        )
+        out.append(self._next("response.output_item.done", item=clone(open_item.item), output_index=open_item.index))
 
     def _close_open(self, out: list[JSONObject], *, status: str = "completed") -> None:
         open_item = self._open
@@ -345,7 +343,7 @@ class Emitter:
                 content_index=open_item.part_index,
                 item_id=open_item.item["id"],
                 output_index=open_item.index,
-                part=copy.deepcopy(part),
+                part=clone(part),
             )
         )
 
@@ -370,7 +368,7 @@ class Emitter:
             out.append(self._next("response.output_text.done", logprobs=done_logprobs, text=part["text"], **common))
         else:
             out.append(self._next("response.refusal.done", refusal=part["refusal"], **common))
-        out.append(self._next("response.content_part.done", part=copy.deepcopy(part), **common))
+        out.append(self._next("response.content_part.done", part=clone(part), **common))
         open_item.part = None
 
     # --- function calls -------------------------------------------------------------------------------------
@@ -474,7 +472,7 @@ class _ToolSink:
         self._out = out
 
     def add(self, item: JSONObject) -> int:
-        return self._emitter._add_item(self._out, copy.deepcopy(item)).index
+        return self._emitter._add_item(self._out, clone(item)).index
 
     def event(self, event_type: str, **fields: Any) -> None:
         self._out.append(self._emitter._next(event_type, **fields))
@@ -482,7 +480,7 @@ class _ToolSink:
     def done(self, item: JSONObject) -> None:
         open_item = self._emitter._open
         assert open_item is not None
-        open_item.item = copy.deepcopy(item)
+        open_item.item = clone(item)
         self._emitter._done_item(self._out, open_item)
 
     def padding(self, delta: str) -> dict[str, str]:

@@ -8,9 +8,9 @@ first, one response id throughout, every content event after its item, and exact
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from server.engine.clone import clone
 from server.engine.emitter import LIFECYCLE_EVENTS, TERMINAL_EVENTS
 
 JSONObject = dict[str, Any]
@@ -53,7 +53,7 @@ class Fold:
         elif event_type == "response.output_item.added":
             if event["output_index"] != len(self.items):
                 raise StreamInvariantError(f"output item added at index {event['output_index']} out of order")
-            self.items.append(copy.deepcopy(event["item"]))
+            self.items.append(clone(event["item"]))
         elif event_type == "response.output_item.done":
             self._item_done(event)
         else:
@@ -63,7 +63,7 @@ class Fold:
         response = event["response"]
         if self.response is not None and response["id"] != self.response["id"]:
             raise StreamInvariantError("Lifecycle response identity changed.")
-        self.response = copy.deepcopy(response)
+        self.response = clone(response)
         if event["type"] in TERMINAL_EVENTS:
             unfinished = [i for i in range(len(self.items)) if i not in self.done]
             if unfinished and event["type"] == "response.completed":
@@ -84,8 +84,8 @@ class Fold:
         if finished["type"] != item["type"] or finished.get("id") != item.get("id"):
             raise StreamInvariantError("Completed output item identity changed.")
         self._check_accumulated(item, finished)
-        self.done[event["output_index"]] = copy.deepcopy(finished)
-        self.items[event["output_index"]] = copy.deepcopy(finished)
+        self.done[event["output_index"]] = clone(finished)
+        self.items[event["output_index"]] = clone(finished)
 
     def _check_accumulated(self, accumulated: JSONObject, finished: JSONObject) -> None:
         """What the deltas built must be what the done event says."""
@@ -103,7 +103,7 @@ class Fold:
         if event_type == "response.content_part.added":
             if event["content_index"] != len(item["content"]):
                 raise StreamInvariantError("content part added out of order")
-            item["content"].append(copy.deepcopy(event["part"]))
+            item["content"].append(clone(event["part"]))
         elif event_type == "response.output_text.delta":
             self._part(item, event)["text"] += event["delta"]
         elif event_type == "response.refusal.delta":
@@ -111,7 +111,7 @@ class Fold:
         elif event_type == "response.function_call_arguments.delta":
             item["arguments"] += event["delta"]
         elif event_type == "response.reasoning_summary_part.added":
-            item["summary"].append(copy.deepcopy(event["part"]))
+            item["summary"].append(clone(event["part"]))
         elif event_type == "response.reasoning_summary_text.delta":
             item["summary"][event["summary_index"]]["text"] += event["delta"]
         # Other events (…done, tool progress) carry no new state: the done item is authoritative.
@@ -130,7 +130,7 @@ class Fold:
             raise StreamInvariantError("no response.created yet")
         if self.final is not None:
             return self.final
-        snapshot = copy.deepcopy(self.response)
+        snapshot = clone(self.response)
         snapshot["output"] = [self.done[i] for i in sorted(self.done)]
         return snapshot
 
