@@ -261,6 +261,16 @@ class JobRecord:
     expires_at: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class OrphanRecord:
+    """A response left ``queued``/``in_progress`` that nobody is producing, because its server died (see
+    ``BackgroundRepo.find_orphans``); a ``background`` one has no job row."""
+
+    tenant: str
+    response_id: str
+    background: bool
+
+
 @runtime_checkable
 class BackgroundRepo(Protocol):
     """The durable job queue of background responses, and the event log resumable streams replay.
@@ -313,6 +323,31 @@ class BackgroundRepo(Protocol):
 
     async def read_events(self, tenant: str, response_id: str, *, after: int, limit: int = 500) -> list[JSONObject]:
         """Events with ``sequence_number > after``, in order."""
+        ...
+
+    async def lease_responses(self, owner: str, response_ids: Sequence[str], *, now: float, until: float) -> None:
+        """Make ``response_ids`` the owner's leased responses, all until ``until`` (the heartbeat); leases
+        lapsed at ``now`` (dead servers') are dropped.
+
+        These are the responses a server produces that no job lease covers (stored foreground streams, and
+        background responses until their job is written); ``find_orphans`` skips them while the lease holds.
+        """
+        ...
+
+    async def find_orphans(
+        self, *, alive_at: float | None, created_before: float | None, limit: int = 200
+    ) -> list[OrphanRecord]:
+        """Responses still ``queued``/``in_progress`` that no live server produces: no job row (background ones
+        with a job belong to the job leases) and no response lease live at ``alive_at`` (None: ignore leases),
+        created before ``created_before`` (None: any age). Deleted responses are left out.
+        """
+        ...
+
+    async def adopt(self, job: JobRecord) -> bool:
+        """Write the job row of an orphaned background response, unless it has one by now: False then.
+
+        The response id is the key, so a late ``enqueue`` of the same response and this cannot both win.
+        """
         ...
 
 

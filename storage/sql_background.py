@@ -2,7 +2,8 @@
 
 Claims are one transaction each: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` lets several servers
 claim from one queue without waiting on each other; on SQLite the write transaction (``BEGIN IMMEDIATE``)
-already serialises claimers.
+already serialises claimers. Response leases and orphans (responses a dead server left in flight outside any
+job) live here too, beside the job leases they complement.
 """
 
 from __future__ import annotations
@@ -11,11 +12,34 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.base import JobRecord, JSONObject
+from storage.base import JobRecord, JSONObject, OrphanRecord
 from storage.sql_common import Runner, transaction
-from storage.tables import background_jobs, response_events, response_items, responses
+from storage.tables import (
+    IN_FLIGHT,
+    background_jobs,
+    response_events,
+    response_items,
+    response_leases,
+    responses,
+)
 
 _COLUMNS = [c.name for c in background_jobs.columns]
 
@@ -28,6 +52,29 @@ def _locked(conn: Connection, query: Select[Any]) -> Select[Any]:
     if conn.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
+
+
+def _insert_new_job(conn: Connection) -> Insert:
+    """An INSERT of a job row that does nothing when the response has one already (no error, no abort)."""
+    key = [background_jobs.c.response_id]
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(background_jobs).on_conflict_do_nothing(index_elements=key)
+    return sqlite.insert(background_jobs).on_conflict_do_nothing(index_elements=key)
+
+
+def _upsert_leases(conn: Connection) -> Insert:
+    """An INSERT of response leases that takes over a row of the same response instead of failing (which
+    would abort the heartbeat's transaction, and every later one)."""
+    key = [response_leases.c.response_id]
+    if conn.dialect.name == "postgresql":
+        pg = postgresql.insert(response_leases)
+        return pg.on_conflict_do_update(index_elements=key, set_=_taken_over(pg.excluded))
+    lite = sqlite.insert(response_leases)
+    return lite.on_conflict_do_update(index_elements=key, set_=_taken_over(lite.excluded))
+
+
+def _taken_over(excluded: Any) -> dict[str, Any]:
+    return {"owner": excluded.owner, "lease_expires_at": excluded.lease_expires_at}
 
 
 class SqlBackground:
@@ -253,5 +300,61 @@ class SqlBackground:
         def work() -> list[JSONObject]:
             with transaction(self._engine) as conn:
                 return [row.event for row in conn.execute(query).all()]
+
+        return await self._runner.run(work)
+
+    # --- responses no job lease covers (see storage.tables.response_leases) -------------------------------
+
+    async def lease_responses(self, owner: str, response_ids: Sequence[str], *, now: float, until: float) -> None:
+        rows = [{"response_id": rid, "owner": owner, "lease_expires_at": until} for rid in dict.fromkeys(response_ids)]
+        # Replace rather than update: finished responses drop out and new ones come in, in two statements.
+        # Other servers' lapsed rows go too: a lapsed lease and no lease mean the same (a dead server).
+        stale = or_(response_leases.c.owner == owner, response_leases.c.lease_expires_at < now)
+
+        def work() -> None:
+            with transaction(self._engine, write=True) as conn:
+                conn.execute(delete(response_leases).where(stale))
+                if rows:
+                    conn.execute(_upsert_leases(conn), rows)
+
+        await self._runner.run(work)
+
+    async def find_orphans(
+        self, *, alive_at: float | None, created_before: float | None, limit: int = 200
+    ) -> list[OrphanRecord]:
+        has_job = exists().where(background_jobs.c.response_id == responses.c.id)
+        conditions: list[ColumnElement[bool]] = [
+            responses.c.deleted.is_(False),
+            or_(responses.c.background.is_(False), ~has_job),
+        ]
+        if created_before is not None:
+            conditions.append(responses.c.created_at < created_before)
+        if alive_at is not None:
+            leased = exists().where(
+                response_leases.c.response_id == responses.c.id, response_leases.c.lease_expires_at >= alive_at
+            )
+            conditions.append(~leased)
+        query = (
+            select(responses.c.tenant, responses.c.id, responses.c.background)
+            .where(text(IN_FLIGHT), *conditions)  # literal, so the partial index ix_responses_in_flight serves it
+            .order_by(responses.c.created_at)
+            .limit(limit)
+        )
+
+        def work() -> list[OrphanRecord]:
+            with transaction(self._engine) as conn:
+                rows = conn.execute(query).all()
+            return [OrphanRecord(row.tenant, row.id, bool(row.background)) for row in rows]
+
+        return await self._runner.run(work)
+
+    async def adopt(self, job: JobRecord) -> bool:
+        row = {name: getattr(job, name) for name in _COLUMNS}
+
+        def work() -> bool:
+            with transaction(self._engine, write=True) as conn:
+                # RETURNING, not rowcount: on psycopg, SQLAlchemy gives this INSERT a rowcount of -1 either way.
+                statement = _insert_new_job(conn).returning(background_jobs.c.response_id)
+                return conn.execute(statement, row).first() is not None
 
         return await self._runner.run(work)

@@ -20,8 +20,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    event,
     false,
+    inspect,
+    text,
 )
+from sqlalchemy.engine import Connection
 
 # Named constraints and indexes, so that future migrations can refer to them on every dialect.
 metadata = MetaData(
@@ -40,6 +44,11 @@ metadata = MetaData(
 # columns), so JSONB would cost fidelity and buy nothing. PostgreSQL's json type keeps the text as sent.
 JSONDocument = JSON()
 
+# The statuses of a response still being produced. Written out literally (never as bound parameters) wherever
+# it filters responses, so that SQLite and PostgreSQL can use the partial index below, which holds only the
+# few rows in flight: the takeover pass looks for orphans among them every fraction of a lease.
+IN_FLIGHT = "status IN ('queued', 'in_progress')"
+
 responses = Table(
     "responses",
     metadata,
@@ -56,6 +65,11 @@ responses = Table(
     Column("deleted", Boolean, nullable=False, default=False, server_default=false()),
     Column("body", JSONDocument, nullable=False),
     Index(None, "tenant", "id"),
+)
+
+# Built from the table's column, so it belongs to the table: created with it, and by ``_upgrade`` on older files.
+RESPONSES_IN_FLIGHT = Index(
+    "ix_responses_in_flight", responses.c.created_at, sqlite_where=text(IN_FLIGHT), postgresql_where=text(IN_FLIGHT)
 )
 
 response_items = Table(
@@ -158,3 +172,28 @@ response_events = Table(
     Column("tenant", String, nullable=False),
     Column("event", JSONDocument, nullable=False),
 )
+
+# Responses a live server is producing that no job lease covers: stored foreground streams, and background
+# responses between their first write and their job's. Each server replaces its rows at every heartbeat; a
+# response in flight with no live row here (and no job) was left by a dead server (server.engine.worker).
+response_leases = Table(
+    "response_leases",
+    metadata,
+    Column("response_id", String, primary_key=True),
+    Column("owner", String, nullable=False),
+    Column("lease_expires_at", Float, nullable=False),
+    Index(None, "owner"),
+)
+
+
+@event.listens_for(metadata, "after_create")
+def _upgrade(_target: MetaData, connection: Connection, **_kw: object) -> None:
+    """Bring a database created by an older version up to these tables.
+
+    ``create_all`` creates missing tables (``response_leases``) with their indexes, but nothing on tables that
+    already exist. SQLAlchemy fires this after every ``create_all``, tables created or not, inside the
+    transaction (and, on PostgreSQL, under the advisory lock) that ``storage.sql`` opens for it.
+    """
+    existing = {index["name"] for index in inspect(connection).get_indexes(responses.name)}
+    if RESPONSES_IN_FLIGHT.name not in existing:  # added with response_leases
+        RESPONSES_IN_FLIGHT.create(connection)

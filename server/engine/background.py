@@ -143,28 +143,35 @@ class Background:
         requested_store = run.store
         streamed = bool(body.get("stream"))
         self.configure(run, streamed=streamed)
-        opened = await self._pipeline.open(run)
-        now = self._clock.now()
-        job = JobRecord(
-            response_id=opened["id"],
-            tenant=run.tenant,
-            state="queued",
-            payload={
-                "body": body,
-                "headers": {k: v for k, v in headers.items() if k.startswith("x-") or k == "user-agent"},
-                "request_id": run.request_id,
-                "created_at": opened["created_at"],
-                "stream": streamed,
-                "in_progress_seconds": hold.in_progress_seconds,
-            },
-            created_at=now,
-            queued_until=now + hold.queued_seconds,
-            queued_polls=hold.queued_polls,
-            in_progress_polls=hold.in_progress_polls,
-            expires_at=None if requested_store else now + self.options.store_false_ttl_seconds,
-        )
-        self.adopted[job.response_id] = run
-        await self._store.background.enqueue(job)
+        # The response and its job are separate writes: until the job is in, the heartbeat leases the response
+        # like a stream, so that a crash between the two leaves an orphan another server can tell and end.
+        response_id = run.emitter.ids.response_id
+        self._pipeline.in_flight.add(response_id)
+        try:
+            opened = await self._pipeline.open(run)
+            now = self._clock.now()
+            job = JobRecord(
+                response_id=opened["id"],
+                tenant=run.tenant,
+                state="queued",
+                payload={
+                    "body": body,
+                    "headers": {k: v for k, v in headers.items() if k.startswith("x-") or k == "user-agent"},
+                    "request_id": run.request_id,
+                    "created_at": opened["created_at"],
+                    "stream": streamed,
+                    "in_progress_seconds": hold.in_progress_seconds,
+                },
+                created_at=now,
+                queued_until=now + hold.queued_seconds,
+                queued_polls=hold.queued_polls,
+                in_progress_polls=hold.in_progress_polls,
+                expires_at=None if requested_store else now + self.options.store_false_ttl_seconds,
+            )
+            self.adopted[job.response_id] = run
+            await self._store.background.enqueue(job)
+        finally:
+            self._pipeline.in_flight.discard(response_id)
         self.wake.set()
         return opened
 

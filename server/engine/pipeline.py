@@ -117,6 +117,10 @@ class Pipeline:
     def __init__(self, store: Store, *, limiter: RateLimiter | None = None) -> None:
         self._store = store
         self._limiter = limiter
+        # Stored responses this server is producing that no background job covers (stored streams; and
+        # background submissions until their job is written): the worker's heartbeat leases them, so that
+        # other replicas can tell them from the orphans of a dead server.
+        self.in_flight: set[str] = set()
 
     async def open(self, run: Run) -> JSONObject:
         """Background: emit and store ``response.created`` and ``response.queued``; the queued Response."""
@@ -138,6 +142,9 @@ class Pipeline:
         stops and the stored response is ended as ``cancelled`` with the items finished so far.
         """
         sent = 0
+        leased = run.store and run.persist_progress and not resume  # a stored stream: stored before it ends
+        if leased:
+            self.in_flight.add(run.emitter.ids.response_id)
         try:
             opening = run.emitter.in_progress() if resume else run.emitter.start()
             for event in opening:
@@ -154,6 +161,8 @@ class Pipeline:
             if not run.fold.terminal and not run.handed_back:
                 with anyio.CancelScope(shield=True):
                     await self._abandon(run)
+            if leased:
+                self.in_flight.discard(run.emitter.ids.response_id)
 
     async def _generate(self, run: Run) -> AsyncGenerator[JSONObject, None]:
         emitter = run.emitter

@@ -3,7 +3,10 @@
 Several servers may share one database: each claims jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), renews
 its leases by heartbeat (the heartbeat also picks up cancel requests written by any replica), and takes over
 jobs whose lease lapsed because their server died, ending them ``failed`` (their partial events cannot be
-trusted to continue). Nothing stays ``in_progress`` forever.
+trusted to continue). The heartbeat also leases the responses this server produces outside any job (stored
+foreground streams, background responses whose job is not written yet: ``Pipeline.in_flight``), and the
+takeover pass ends those of dead servers ``failed`` too (``server.engine.recovery``). Nothing stays
+``queued`` or ``in_progress`` forever.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +22,7 @@ from server.engine.background import Background, BackgroundOptions
 from server.engine.emitter import wire_event
 from server.engine.ids import Clock, IdFactory
 from server.engine.pipeline import GENERIC_FAILURE, Pipeline, Run
+from server.engine.recovery import fail_response
 from server.engine.skeleton import ordered
 from server.metrics import set_background_jobs
 from storage.base import JobRecord, Store
@@ -46,7 +51,10 @@ class BackgroundWorker:
         self._rebuild = rebuild
         self._clock = clock
         self._options = options
-        self.owner = ids.new("worker")
+        self._ids = ids
+        # Random even when ids are seeded: a restarted server must not inherit its dead predecessor's leases.
+        self.owner = f"worker_{secrets.token_hex(25)}"
+        self._leasing = False  # whether this server holds response leases (rows to renew or drop)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
@@ -77,6 +85,9 @@ class BackgroundWorker:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self._store.background.release(self.owner)
+        if self._leasing:  # whatever is still in flight here is ended by the takeover of a live server
+            now = self._clock.now()
+            await self._store.background.lease_responses(self.owner, [], now=now, until=now)
 
     # --- loops --------------------------------------------------------------------------------------------
 
@@ -107,6 +118,10 @@ class BackgroundWorker:
 
     async def _heartbeat_loop(self) -> None:
         while True:
+            try:
+                await self._lease_responses()
+            except Exception:
+                log.exception("leasing in-flight responses failed")
             await asyncio.sleep(self._options.heartbeat_seconds)
             ids = list(self._jobs)
             try:
@@ -121,6 +136,17 @@ class BackgroundWorker:
                 if run is not None:
                     run.cancel.set()
 
+    async def _lease_responses(self) -> None:
+        """Renew the leases of the responses this server produces outside any job (none: no write at all)."""
+        in_flight = list(self._pipeline.in_flight)
+        if not in_flight and not self._leasing:
+            return
+        now = self._clock.now()
+        await self._store.background.lease_responses(
+            self.owner, in_flight, now=now, until=now + self._options.lease_seconds
+        )
+        self._leasing = bool(in_flight)
+
     async def _takeover_loop(self) -> None:
         while True:
             await asyncio.sleep(max(self._options.lease_seconds / 4, self._options.poll_seconds))
@@ -131,11 +157,45 @@ class BackgroundWorker:
                 for job in lapsed:
                     if job.response_id not in self._jobs:
                         await self._end_failed(job)
+                await self._end_orphans()
                 counts = await self._store.background.count_by_state()
                 for state in ("queued", "running", "done"):
                     set_background_jobs(state, counts.get(state, 0))
             except Exception:
                 log.exception("taking over lapsed jobs failed")
+
+    async def _end_orphans(self) -> None:
+        """End ``failed`` the responses dead servers left in flight outside any job (their lease lapsed)."""
+        now = self._clock.now()
+        lease = self._options.lease_seconds
+        # Younger than a lease (and a second, created_at being whole seconds), a response may not be leased
+        # yet: its server leases it at its next heartbeat. A dead server's are older anyway once theirs lapse.
+        orphans = await self._store.background.find_orphans(alive_at=now, created_before=now - lease - 1)
+        ended = 0
+        for orphan in orphans:
+            if orphan.response_id in self._pipeline.in_flight:
+                continue  # this server's own (its lease may look lapsed on a clock a test moved)
+            request_id = self._ids.new("req")
+            if not orphan.background:
+                ended += await fail_response(self._store, orphan.tenant, orphan.response_id, request_id)
+                continue
+            logged = await self._store.background.read_events(orphan.tenant, orphan.response_id, after=-1, limit=1)
+            job = JobRecord(
+                response_id=orphan.response_id,
+                tenant=orphan.tenant,
+                state="running",
+                payload={"request_id": request_id, "stream": bool(logged), "orphan": True},
+                created_at=now,
+                owner=self.owner,
+                lease_expires_at=now + lease,
+            )
+            # The job row makes it an ordinary job of this server's (a job takeover finishes it should this
+            # server die now), and a late enqueue of the same response fails instead of running it.
+            if await self._store.background.adopt(job):
+                await self._end_failed(job)
+                ended += 1
+        if ended:
+            log.warning("ended %d responses left in flight by a dead server as failed", ended)
 
     async def _expiry_loop(self) -> None:
         while True:
