@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from server.engine.chain import ChainCache, ChainContext, has_compaction
 from server.engine.compaction import Compactor, Entry, flatten
-from server.engine.context import normalize_input
+from server.engine.context import check_tool_call_pairing, normalize_input, turn_index
 from server.engine.ids import ResponseIds
 from server.engine.prompts import PromptLibrary
 from server.engine.references import ItemResolver
@@ -38,6 +39,8 @@ class Assembly:
     previous: ResponseRecord | None
     new_items: list[JSONObject]
     entries: list[Entry]
+    # The cached chain history that ``entries`` begin with, unchanged (None: counted from scratch).
+    chain: ChainContext | None = None
 
     @property
     def ancestors(self) -> tuple[str, ...]:
@@ -49,6 +52,31 @@ class Assembly:
     def model_items(self) -> list[JSONObject]:
         """Every item of the context as the model would see it untruncated (compaction blocks opened)."""
         return flatten(self.entries)
+
+    @property
+    def cost(self) -> int:
+        """Input tokens of the whole context, untruncated."""
+        if self.chain is None:
+            return sum(entry.cost for entry in self.entries)
+        return self.chain.cost + sum(entry.cost for entry in self._own_entries)
+
+    def turn_index(self) -> int:
+        """How many model replies the context already holds (``context.turn_index``)."""
+        if self.chain is None:
+            return turn_index(self.model_items)
+        return self.chain.turns.after(flatten(self._own_entries)).count
+
+    def check_tool_call_pairing(self) -> None:
+        """Every function call needs its output and every output its call (``context.check_tool_call_pairing``)."""
+        if self.chain is None or self.chain.pairing is None:
+            check_tool_call_pairing(self.model_items)
+        else:
+            self.chain.pairing.after(flatten(self._own_entries)).check()
+
+    @property
+    def _own_entries(self) -> list[Entry]:
+        """The entries after the cached chain history: the prompt's items and the request's input."""
+        return self.entries[len(self.chain.entries) :] if self.chain is not None else self.entries
 
 
 def sent_items(raw: str | Sequence[JSONObject] | None) -> list[JSONObject]:
@@ -68,9 +96,11 @@ class ContextAssembler:
         self._prompts = prompts
         self._compactor = compactor
         self._resolver = ItemResolver(store.responses, secret=secret, compactor=compactor)
+        self._chains = ChainCache(store.responses, compactor)
 
     async def assemble(self, tenant: str, request: CreateResponseRequest, ids: ResponseIds) -> Assembly:
-        history: list[JSONObject] = []
+        history: Sequence[JSONObject] = []
+        chain = None
         if request.conversation is not None:
             # Its items come first in the model's context (validation keeps previous_response_id out); the
             # pipeline appends this response's input and output to it once the response has finished.
@@ -89,7 +119,8 @@ class ContextAssembler:
                     param="previous_response_id",
                     code="previous_response_not_found",
                 )
-            history = await self._store.responses.context_items(tenant, (*previous.ancestors, previous.id))
+            chain = await self._chains.context(tenant, previous)
+            history = chain.items
         new_items = await self._resolver.resolve(
             tenant, sent_items(request.input), normalize_input(request.input, ids), history
         )
@@ -101,5 +132,10 @@ class ContextAssembler:
                 instructions=request.instructions if request.instructions is not None else prompt.instructions,
                 prompt=prompt.echo,
             )
-        entries = self._compactor.entries([*history, *prompt_items, *new_items], new_from=len(history))
-        return Assembly(request=request, previous=previous, new_items=new_items, entries=entries)
+        own = [*prompt_items, *new_items]
+        if chain is not None and not has_compaction(own):
+            entries = self._compactor.extend(chain.entries, own, new=True)
+        else:  # a compaction item among them may absorb history entries: count everything again
+            chain = None
+            entries = self._compactor.entries([*history, *own], new_from=len(history))
+        return Assembly(request=request, previous=previous, new_items=new_items, entries=entries, chain=chain)

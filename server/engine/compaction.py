@@ -112,16 +112,20 @@ class Compactor:
         ``new_from`` is the index of the first item of the request's own input (for truncation, which never
         drops the new input's last user message).
         """
-        entries: list[Entry] = []
-        for index, item in enumerate(items):
-            new = index >= new_from
+        return self.extend(self.extend((), items[:new_from], new=False), items[new_from:], new=True)
+
+    def extend(self, entries: Sequence[Entry], items: Iterable[JSONObject], *, new: bool) -> list[Entry]:
+        """``entries`` followed by the entries of ``items`` (a compaction item among them absorbs what it
+        contains of everything before it, ``entries`` included)."""
+        out = list(entries)
+        for item in items:
             if item.get("type") != "compaction":
-                entries.append(Entry(items=(item,), cost=count_item(item), new=new))
+                out.append(Entry(items=(item,), cost=count_item(item), new=new))
                 continue
             replaced = self.replaced(item)
-            entries = _absorb(entries, replaced)
-            entries.append(self.block(replaced, item, new=new))
-        return entries
+            out = _absorb(out, replaced)
+            out.append(self.block(replaced, item, new=new))
+        return out
 
 
 def _absorb(entries: list[Entry], replaced: Sequence[JSONObject]) -> list[Entry]:

@@ -8,7 +8,8 @@ id, a string input becomes one user message with an ``input_text`` part, and eas
 from __future__ import annotations
 
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from openai.types.responses.response_item import ResponseItem
@@ -116,41 +117,84 @@ def normalize_input(raw: str | Sequence[JSONObject] | None, ids: ResponseIds) ->
         elif kind == "item_reference":
             items.append(dict(sent))
         else:
-            item = {"id": sent.get("id") or ids.item(_ID_PREFIX.get(kind, kind[:4]))} | dict(sent)
+            # An empty or null `id` gets a fresh one (as messages do above), not kept to break the store.
+            item = {"id": sent.get("id") or ids.item(_ID_PREFIX.get(kind, kind[:4]))}
+            item |= {key: value for key, value in sent.items() if key != "id"}
             if kind in _NEEDS_STATUS and item.get("status") is None:  # omitted, or a replayed explicit null:
                 item["status"] = "completed"  # input_items and conversation listings must parse with the SDK
             items.append(item)
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class Turns:
+    """How many model replies a context holds (runs of consecutive model-produced items), so far.
+
+    A state rather than a count, so that a chain's cached history (``server.engine.chain``) is counted once
+    and each request only counts its own items on top.
+    """
+
+    count: int = 0
+    in_reply: bool = False
+
+    def after(self, items: Iterable[JSONObject]) -> Turns:
+        turns, in_reply = self.count, self.in_reply
+        for item in items:
+            kind = item.get("type", "message")
+            produced = (kind == "message" and item.get("role") == "assistant") or kind in _MODEL_OUTPUT_TYPES
+            if produced and not in_reply:
+                turns += 1
+            in_reply = produced
+        return Turns(turns, in_reply)
+
+
 def turn_index(items: Sequence[JSONObject]) -> int:
     """How many model replies the context already holds: runs of consecutive model-produced items."""
-    turns = 0
-    in_reply = False
-    for item in items:
-        kind = item.get("type", "message")
-        produced = (kind == "message" and item.get("role") == "assistant") or kind in _MODEL_OUTPUT_TYPES
-        if produced and not in_reply:
-            turns += 1
-        in_reply = produced
-    return turns
+    return Turns().after(items).count
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """Tool calls and outputs seen so far in a context (REFERENCE §B.3), as a state: see ``Turns``.
+
+    ``after`` raises at the first output without an earlier call, ``check`` at the first call (in call
+    order) that never got its output: the same errors, in the same order, as one pass over the whole context.
+    """
+
+    calls: Mapping[str, None] = field(default_factory=dict)  # every call id, in order of first appearance
+    answered: frozenset[str] = frozenset()
+
+    def after(self, items: Iterable[JSONObject]) -> Pairing:
+        calls: dict[str, None] | None = None
+        answered: set[str] | None = None
+        for item in items:
+            kind = item.get("type")
+            if kind in ("function_call", "custom_tool_call"):
+                calls = calls if calls is not None else dict(self.calls)
+                calls[str(item.get("call_id"))] = None
+            elif kind in ("function_call_output", "custom_tool_call_output"):
+                call_id = str(item.get("call_id"))
+                if call_id not in (calls if calls is not None else self.calls):
+                    raise InvalidRequestError(
+                        f"No tool call found for function call output with call_id {call_id}.", param="input"
+                    )
+                answered = answered if answered is not None else set(self.answered)
+                answered.add(call_id)
+        if calls is None and answered is None:
+            return self
+        return Pairing(
+            calls if calls is not None else self.calls,
+            frozenset(answered) if answered is not None else self.answered,
+        )
+
+    def check(self) -> None:
+        if len(self.answered) == len(self.calls):
+            return  # every answer names a call, so as many answers as calls means all are answered
+        for call_id in self.calls:
+            if call_id not in self.answered:
+                raise InvalidRequestError(f"No tool output found for function call {call_id}.", param="input")
 
 
 def check_tool_call_pairing(items: Sequence[JSONObject]) -> None:
     """Every function call needs its output and every output its call (REFERENCE §B.3)."""
-    calls: dict[str, None] = {}
-    answered: set[str] = set()
-    for item in items:
-        kind = item.get("type")
-        if kind in ("function_call", "custom_tool_call"):
-            calls[str(item.get("call_id"))] = None
-        elif kind in ("function_call_output", "custom_tool_call_output"):
-            call_id = str(item.get("call_id"))
-            if call_id not in calls:
-                raise InvalidRequestError(
-                    f"No tool call found for function call output with call_id {call_id}.", param="input"
-                )
-            answered.add(call_id)
-    for call_id in calls:
-        if call_id not in answered:
-            raise InvalidRequestError(f"No tool output found for function call {call_id}.", param="input")
+    Pairing().after(items).check()

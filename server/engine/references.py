@@ -54,13 +54,21 @@ class ItemResolver:
         history: Sequence[JSONObject],
     ) -> list[JSONObject]:
         """``normalized`` (one item per ``sent`` item) with references replaced by the items they name."""
-        known = {item["id"]: item for item in history if isinstance(item.get("id"), str)}
+        by_id: dict[str, JSONObject] | None = None
+
+        def known() -> dict[str, JSONObject]:
+            # Built only when an item needs it: a chain's history may hold thousands of items.
+            nonlocal by_id
+            if by_id is None:
+                by_id = {item["id"]: item for item in history if isinstance(item.get("id"), str)}
+            return by_id
+
         out: list[JSONObject] = []
         for original, item in zip(sent, normalized, strict=True):
             if is_reference(item):
-                out.append(copy.deepcopy(await self._lookup(tenant, str(item.get("id")), known)))
+                out.append(copy.deepcopy(await self._lookup(tenant, str(item.get("id")), known())))
             elif item.get("type") == "reasoning":
-                await self._check_reasoning(tenant, original, known)
+                await self._check_reasoning(tenant, original, known())
                 out.append(item)
             elif item.get("type") == "compaction":
                 # Checked as sent, so that the error names the client's id (or, without one, the content).

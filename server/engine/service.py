@@ -18,8 +18,7 @@ from scenarios.catalogue import ModelInfo, resolve, with_overrides
 from server.engine.assembly import Assembly, ContextAssembler
 from server.engine.attachments import check_attachments
 from server.engine.background import Background
-from server.engine.compaction import Compactor, Entry, flatten, is_user_message, summary_cost
-from server.engine.context import check_tool_call_pairing, turn_index
+from server.engine.compaction import Compactor, flatten, is_user_message, summary_cost
 from server.engine.emitter import Emitter, EmitterOptions
 from server.engine.ids import Clock, IdFactory, ResponseIds
 from server.engine.opaque import DEFAULT_SECRET
@@ -136,12 +135,12 @@ class ResponsesService:
         if not request.input and not (request.previous_response_id or request.prompt or request.conversation):
             raise InvalidRequestError(_EMPTY_INPUT, code="missing_required_parameter")
         check_model_capabilities(request, model)
-        check_tool_call_pairing(assembly.model_items)
+        assembly.check_tool_call_pairing()
         check_attachments(request.input)
         created = created_at if created_at is not None else int(self._clock.now())
         skeleton = build_skeleton(request, model, response_id=ids.response_id, created_at=created)
         try:
-            fitted = self._fit(request, model, assembly.entries, skeleton["tools"], ids)
+            fitted = self._fit(request, model, assembly, skeleton["tools"], ids)
         except ContextWindowExceeded as exc:
             if not streaming:
                 raise
@@ -249,7 +248,7 @@ class ResponsesService:
         self,
         request: CreateResponseRequest,
         model: ModelInfo,
-        entries: list[Entry],
+        assembly: Assembly,
         tools: list[JSONObject],
         ids: ResponseIds,
     ) -> _Fitted:
@@ -258,12 +257,14 @@ class ResponsesService:
         limit = input_limit(model, request.max_output_tokens)
         leading: tuple[BackendEvent, ...] = ()
         threshold = compaction_threshold(request.context_management, limit)
-        if entries and threshold is not None and base + sum(entry.cost for entry in entries) > threshold:
+        entries, cost = assembly.entries, assembly.cost
+        if entries and threshold is not None and base + cost > threshold:
             items = flatten(entries)
             marker = self._compactor.item(items, ids.item("cmp"))
             entries = [self._compactor.block(items, marker, new=True)]
+            cost = entries[0].cost
             leading = (Compaction(marker["encrypted_content"]),)
-        kept, input_tokens = fit(entries, base_tokens=base, limit=limit, truncation=request.truncation)
+        kept, input_tokens = fit(entries, base_tokens=base, limit=limit, truncation=request.truncation, cost=cost)
         return _Fitted(items=flatten(kept), input_tokens=input_tokens, leading=leading)
 
     def _run(
@@ -293,7 +294,7 @@ class ResponsesService:
             max_output_tokens=request.max_output_tokens,
             metadata=request.metadata,
             # Counted on the whole context, so that truncation never changes which scripted turn answers.
-            turn_index=turn_index(assembly.model_items),
+            turn_index=assembly.turn_index(),
             headers=headers,
         )
         failing = any(isinstance(event, Fail) for event in fitted.leading)
@@ -342,9 +343,9 @@ class ResponsesService:
         items = assembly.model_items
         if not items:
             raise InvalidRequestError(_NOTHING_TO_COMPACT, code="missing_required_parameter")
-        check_tool_call_pairing(items)
+        assembly.check_tool_call_pairing()
         marker = self._compactor.item(items, ids.item("cmp"))
-        input_tokens = count_input(request.instructions, ()) + sum(entry.cost for entry in assembly.entries)
+        input_tokens = count_input(request.instructions, ()) + assembly.cost
         return {
             "id": ids.response_id,
             "object": "response.compaction",
@@ -397,7 +398,7 @@ class ResponsesService:
         check_model_capabilities(request, model)
         skeleton = build_skeleton(request, model, response_id=ids.response_id, created_at=0)
         try:
-            tokens = self._fit(request, model, assembly.entries, skeleton["tools"], ids).input_tokens
+            tokens = self._fit(request, model, assembly, skeleton["tools"], ids).input_tokens
         except ContextWindowExceeded:
-            tokens = count_input(request.instructions, (), skeleton["tools"]) + sum(e.cost for e in assembly.entries)
+            tokens = count_input(request.instructions, (), skeleton["tools"]) + assembly.cost
         return {"object": "response.input_tokens", "input_tokens": tokens}

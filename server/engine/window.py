@@ -46,9 +46,12 @@ def input_limit(model: ModelInfo, max_output_tokens: int | None) -> int:
     return max(model.context_window - allowance, 0)
 
 
-def fit(entries: Sequence[Entry], *, base_tokens: int, limit: int, truncation: str | None) -> tuple[list[Entry], int]:
-    """The entries that are kept and the input tokens they bill (``base_tokens`` covers instructions, tools…)."""
-    total = base_tokens + sum(entry.cost for entry in entries)
+def fit(
+    entries: Sequence[Entry], *, base_tokens: int, limit: int, truncation: str | None, cost: int | None = None
+) -> tuple[list[Entry], int]:
+    """The entries that are kept and the input tokens they bill (``base_tokens`` covers instructions, tools…;
+    ``cost``, when known, is the entries' own total)."""
+    total = base_tokens + (cost if cost is not None else sum(entry.cost for entry in entries))
     if total <= limit:
         return list(entries), total
     if truncation != "auto":
