@@ -20,7 +20,7 @@ from scenarios.base import Backend
 from scenarios.files import load_paths
 from scenarios.registry import BackendRegistry
 from scenarios.scripted import Scripts
-from server.api import control, conversations, health, models, observability, responses
+from server.api import control, conversations, health, models, observability, openapi, responses
 from server.api.auth import Authenticator
 from server.api.front import ApiFront, LastResort
 from server.api.journal import JournalWriter
@@ -154,6 +154,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> EmulatorApp
     app.router.routes.extend([hot.create_route, hot.retrieve_route])
     app.include_router(conversations.create_router(runtime.require_conversations))
     app.include_router(models.create_router())
+    app.include_router(openapi.create_router())  # GET /openapi.json, no auth
     app.include_router(observability.create_router())
     app.include_router(control.create_router(lambda: scripting, runtime.require_store, lambda: runtime.journal_writer))
     _install_error_handlers(app)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+from server.errors import item_not_found
 from server.protocol.create import as_object
 from server.protocol.fields import METADATA
 from server.protocol.hints import did_you_mean
@@ -81,6 +82,11 @@ def _check_items(value: object) -> None:
         # Before the items themselves: the length is known without walking them [inferred order].
         raise array_too_long("items", len(value), MAX_ITEMS)
     check_items(value, "items")
+    for item in value:
+        # A reference with an empty id names no item: the 404 that `input` gets for it, not a 500 from the store.
+        kind = item.get("type") or ("message" if "role" in item else "item_reference")
+        if kind == "item_reference" and item.get("id") == "":
+            raise item_not_found("")
 
 
 def _as_items(value: object) -> tuple[JSONObject, ...]:
