@@ -19,25 +19,33 @@ class PrettyJSONResponse(Response):
         return pretty_json(content)
 
 
-# A number that orjson may write otherwise than json.dumps: floats that repr() writes with an exponent
-# (|x| < 1e-4 or >= 1e16) come out of orjson as "0.0000..." or "1e16". Matched in the output (a number there
-# follows a space: ": " or indentation); a false match inside a string only costs the slow path.
-_EXPONENT_FLOAT = re.compile(rb"[ \[]-?(?:0\.0000|[0-9][0-9.]*e)")
+# Where orjson writes a float otherwise than json.dumps (checked over 300,000 random floats, see the test):
+# below 1e-4 it writes decimals ("0.00001", Python "1e-05"), and one-digit negative exponents ("1e-7", Python
+# "1e-07"). Both are found with substring searches first: a regex over every body cost more than the
+# rendering itself (18 us against 1.2 us for a Response). A false match inside a string only costs the slow
+# path.
+_SHORT_NEGATIVE_EXPONENT = re.compile(rb"[0-9]e-[0-9](?![0-9])")
+
+
+def _orjson_differs(rendered: bytes) -> bool:
+    if b"0.0000" in rendered:
+        return True
+    return b"e-" in rendered and _SHORT_NEGATIVE_EXPONENT.search(rendered) is not None
 
 
 def pretty_json(content: Any) -> bytes:
     """``json.dumps(content, indent=2, ensure_ascii=False)`` in UTF-8, byte for byte, mostly done by orjson.
 
     orjson's OPT_INDENT_2 writes the same layout, key order and raw non-ASCII text (measured ~20x faster than
-    the pure-Python indenting encoder); what it writes differently (floats in exponent form) or refuses
-    (non-string keys, integers over 64 bits) falls back to json.dumps. NaN never gets here: request parsing
-    rejects it and the engine makes none.
+    the pure-Python indenting encoder); what it writes differently (some small floats) or refuses (non-string
+    keys, integers over 64 bits) falls back to json.dumps. NaN never gets here: request parsing rejects it and
+    the engine makes none.
     """
     try:
         rendered = orjson.dumps(content, option=orjson.OPT_INDENT_2)
     except TypeError:
         rendered = b""
-    if rendered and _EXPONENT_FLOAT.search(rendered) is None:
+    if rendered and not _orjson_differs(rendered):
         return rendered
     return json.dumps(content, indent=2, ensure_ascii=False).encode("utf-8")
 

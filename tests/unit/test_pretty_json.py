@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
+import random
+import struct
 from typing import Any
 
+import orjson
 import pytest
 
-from server.api.rendering import pretty_json
+from server.api.rendering import _orjson_differs, pretty_json
 
 CASES: list[Any] = [
     {"id": "resp_1", "output": [], "metadata": {}, "text": 'héllo \u2028 😀 \x01\x7f "q" \\ \n\t'},
@@ -24,3 +28,25 @@ CASES: list[Any] = [
 @pytest.mark.parametrize("content", CASES)
 def test_same_bytes_as_json_dumps(content: Any) -> None:
     assert pretty_json(content) == json.dumps(content, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def test_same_bytes_as_json_dumps_for_random_floats_of_every_magnitude() -> None:
+    rng = random.Random(8)
+    values: list[float] = []
+    while len(values) < 20_000:
+        if len(values) % 2:
+            value = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]  # any bit pattern
+        else:
+            value = rng.uniform(-1, 1) * 10 ** rng.randint(-30, 30)
+        if math.isfinite(value):
+            values.append(value)
+    fast = 0
+    for value in values:  # one at a time, so that every value that orjson writes right takes the fast path
+        content = {"value": value, "in_a_list": [value]}
+        expected = json.dumps(content, indent=2, ensure_ascii=False).encode("utf-8")
+        assert pretty_json(content) == expected, value
+        by_orjson = orjson.dumps(content, option=orjson.OPT_INDENT_2)
+        if not _orjson_differs(by_orjson):  # the check lets orjson's bytes through only when they are right
+            assert by_orjson == expected, value
+            fast += 1
+    assert fast > len(values) // 3  # the check is not simply "always take the slow path"
