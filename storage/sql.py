@@ -33,6 +33,7 @@ from storage.sql_common import queue_sqlite_writers, transaction
 from storage.sql_conversations import SqlConversationRepo
 from storage.sql_journal import SqlJournal
 from storage.sql_responses import SqlResponseRepo
+from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_direct import SqliteDirect
 from storage.sqlite_responses import SqliteResponseRepo
 from storage.tables import (
@@ -107,10 +108,18 @@ def _is_locked(exc: OperationalError) -> bool:
 class SqlStore:
     """``Store`` over one SQLAlchemy engine; build it with ``open_store(url)``."""
 
-    def __init__(self, engine: Engine, runner: _Runner, *, direct: SqliteDirect | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        runner: _Runner,
+        *,
+        direct: SqliteDirect | None = None,
+        checkpointer: WalCheckpointer | None = None,
+    ) -> None:
         self._engine = engine
         self._runner = runner
         self._direct = direct
+        self._checkpointer = checkpointer
         self._responses = (
             SqlResponseRepo(engine, runner) if direct is None else SqliteResponseRepo(engine, runner, direct)
         )
@@ -173,9 +182,16 @@ class SqlStore:
 
     async def close(self) -> None:
         """Dispose of the engine's connections (for in-memory SQLite, the database with them)."""
+        self.close_connections()
+        await self._runner.run(self._engine.dispose)
+
+    def close_connections(self) -> None:
+        """Stop the checkpoint thread and give back the held connection (what ``close`` does first); for
+        synchronous callers, which then dispose of the engine themselves."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._direct is not None:
             self._direct.close()
-        await self._runner.run(self._engine.dispose)
 
 
 def open_store(url: str) -> SqlStore:
@@ -223,6 +239,8 @@ def _open_sqlite(url: URL) -> SqlStore:
                 # WAL: readers never block the writer nor it them; NORMAL sync is durable enough in WAL.
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                # Checkpoints run in their own thread (storage.sqlite_checkpoint), never inside a commit.
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
@@ -236,7 +254,8 @@ def _open_sqlite(url: URL) -> SqlStore:
     runner = _Runner(serialize=in_memory, retry_locked=not in_memory)
     write_lock = None if in_memory else queue_sqlite_writers(engine)
     direct = SqliteDirect(engine, write_lock=write_lock, serial_lock=runner.lock)
-    return SqlStore(engine, runner, direct=direct)
+    checkpointer = None if in_memory else WalCheckpointer(engine)
+    return SqlStore(engine, runner, direct=direct, checkpointer=checkpointer)
 
 
 def _open_postgresql(url: URL) -> SqlStore:

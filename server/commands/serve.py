@@ -56,6 +56,7 @@ def check_database(url: str) -> None:
     except (SQLAlchemyError, OSError, ValueError) as exc:
         detail = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
         raise CommandError(f"cannot open the database {redacted_url(url)}: {detail}") from None
+    store.close_connections()
     store.engine.dispose()
 
 

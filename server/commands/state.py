@@ -64,6 +64,7 @@ def export_command(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise CommandError(f"cannot write {path}: {exc.strerror}") from None
     finally:
+        store.close_connections()
         store.engine.dispose()
     listed = ", ".join(f"{name} {n}" for name, n in counts.items() if n) or "an empty store"
     print(f"exported {listed}", file=sys.stderr)
@@ -87,6 +88,7 @@ def import_command(args: argparse.Namespace) -> int:
     except StateFileError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
     finally:
+        store.close_connections()
         store.engine.dispose()
     print(report.summary(), file=sys.stderr)
     return 0

@@ -13,6 +13,7 @@ import pytest
 from storage.base import ResponseRecord
 from storage.sql import SqlStore, open_store
 from storage.sql_common import _SQLITE_WRITE_LOCKS
+from storage.sqlite_checkpoint import WalCheckpointer
 
 pytestmark = pytest.mark.anyio
 
@@ -109,3 +110,27 @@ async def test_values_orjson_refuses_round_trip(file_store: tuple[SqlStore, Path
     odd = {"id": "msg_1", "type": "message", "text": "lone \ud800 surrogate", "big": 2**70}
     await store.responses.insert(record, input_items=[odd])
     assert await store.responses.context_items("t", ["resp_f"]) == [odd]
+
+
+async def test_commits_never_checkpoint_and_the_thread_does(tmp_path: Path) -> None:
+    path = tmp_path / "emulator.db"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        assert store._checkpointer is not None
+        store._checkpointer.stop()  # only the one started below checkpoints, when this test says
+        empty = path.stat().st_size
+        big = {"text": "x" * 3000}
+        for n in range(400):  # ~1,200 WAL pages: past the 1,000 at which a commit would checkpoint by default
+            await store.responses.insert(_record(f"resp_{n:04d}"), input_items=[{"id": f"msg_{n}", **big}])
+        assert path.stat().st_size == empty  # nothing was copied back into the database file by a commit
+        checkpointer = WalCheckpointer(store.engine, interval=0.05)
+        try:
+            for _ in range(100):
+                if path.stat().st_size > empty:
+                    break
+                await asyncio.sleep(0.05)
+            assert path.stat().st_size > empty + 1_000_000
+        finally:
+            checkpointer.stop()
+    finally:
+        await store.close()
