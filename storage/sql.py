@@ -35,6 +35,7 @@ from storage.sql_journal import SqlJournal
 from storage.sql_responses import SqlResponseRepo
 from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_direct import SqliteDirect
+from storage.sqlite_journal import SqliteJournal
 from storage.sqlite_responses import SqliteResponseRepo
 from storage.tables import (
     background_jobs,
@@ -124,7 +125,7 @@ class SqlStore:
             SqlResponseRepo(engine, runner) if direct is None else SqliteResponseRepo(engine, runner, direct)
         )
         self._conversations = SqlConversationRepo(engine, runner)
-        self._journal = SqlJournal(engine, runner)
+        self._journal = SqlJournal(engine, runner) if direct is None else SqliteJournal(engine, runner, direct)
         self._background = SqlBackground(engine, runner)
 
     @property
