@@ -1,12 +1,20 @@
 """A bounded soak: mixed traffic from many concurrent clients against a real server, then the books are checked.
 
-Usage: python -m bench.soak [--clients 64] [--seconds 60] [--database-url URL]   (default: a fresh SQLite file)
+Usage: python -m bench.soak [--clients 64] [--seconds 60] [--database-url URL] [--background-every N]
+(default: a fresh SQLite file; a background create every turn)
 
-Each client loops over: create, stream, retrieve, a previous_response_id chain, a conversation turn, and a
-background create that is sometimes cancelled. Afterwards it checks: zero 5xx; no "database is locked" in any
-answer; every conversation holds exactly the items its turns added (none lost, none duplicated); every chain
-link is retrievable; nothing background is left queued or in progress; the server's resident memory. Prints
-one line of figures and exits 1 if a check failed. ``tests/server/test_soak.py`` runs it small in CI.
+Each client loops over: create (then retrieve it), stream, a ``previous_response_id`` chain link, a
+conversation turn, and a background create (every ``--background-every`` turns) of which every third is
+cancelled. All clients run at once, so ``--clients`` requests are in flight (``peak_in_flight`` shows it).
+Checks (``bench/soak_books.py``): zero 5xx; no "database is locked" in any answer or stream; every stream
+well formed (``response.created`` to ``response.completed``, sequence numbers 0..n) with the text sent;
+every response stored ``completed`` with its text and exactly its input item; every chain link there, naming
+its predecessor; every conversation holding exactly the items its turns added, in order (none lost, none
+duplicated); every background response ended ``completed`` with its text, or ``cancelled`` after a cancel,
+as the cancel answered; the server's resident memory grew at most ``--max-growth-mib`` after warm-up (a
+quarter of the run, at most 15 s). Also reported: the RSS and the background queue's depth (``/metrics``) at
+each quarter of the run. Prints one line of JSON figures, then any problems, and exits 1 if there were any.
+``tests/server/test_soak.py`` runs it small in CI.
 """
 
 from __future__ import annotations
@@ -14,158 +22,209 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
 from bench.servers import Server, start
+from bench.soak_books import Background, Books, Turn, check, output_text
 
-
-@dataclass
-class Books:
-    requests: Counter[str] = field(default_factory=Counter)
-    statuses: Counter[int] = field(default_factory=Counter)
-    problems: list[str] = field(default_factory=list)
-    conversations: dict[str, int] = field(default_factory=dict)  # id -> items expected
-    chains: list[str] = field(default_factory=list)
-    background: list[str] = field(default_factory=list)
-
-    def note(self, kind: str, response: httpx2.Response) -> None:
-        self.requests[kind] += 1
-        self.statuses[response.status_code] += 1
-        if response.status_code >= 500:
-            self.problems.append(f"{kind}: {response.status_code} {response.text[:200]}")
-        if "database is locked" in response.text:
-            self.problems.append(f"{kind}: 'database is locked' reached a client")
+MODEL = "gpt-4o"  # the echo model: each answer is the text it was sent
+_QUEUED = re.compile(r'^openai_emulator_background_jobs\{state="queued"\} (\S+)$', re.MULTILINE)
 
 
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 
-async def client(http: httpx2.AsyncClient, index: int, until: float, books: Books) -> None:
-    turn = 0
-    conversation = (await http.post("/v1/conversations", json={})).json()["id"]
-    books.conversations[conversation] = 0
-    previous: str | None = None
+async def stream_once(http: httpx2.AsyncClient, books: Books, text: str) -> None:
+    """One streamed create, checked as it arrives; recorded for the stored-state check."""
+    events: list[dict[str, Any]] = []
+    kept: list[str] = []  # the lines that matter to `note`: an error body, or a lock message
+    books.enter()
+    try:
+        async with http.stream("POST", "/v1/responses", json={"model": MODEL, "input": text, "stream": True}) as s:
+            async for line in s.aiter_lines():
+                if s.status_code != 200 or "database is locked" in line:
+                    kept.append(line)
+                elif line.startswith("data: "):
+                    try:
+                        events.append(json.loads(line[6:]))
+                    except ValueError:
+                        books.problem("stream", f"garbage in a stream: {line[:200]!r}")
+        books.note("stream", s, text="\n".join(kept))
+    except httpx2.HTTPError as exc:
+        books.requests["stream"] += 1
+        books.problem("transport", f"stream: {exc!r} after {len(events)} events")
+        return
+    finally:
+        books.leave()
+    if s.status_code != 200:
+        return
+    kinds = [event.get("type") for event in events]
+    last = events[-1].get("response", {}) if events else {}
+    deltas = "".join(e.get("delta", "") for e in events if e.get("type") == "response.output_text.delta")
+    if (
+        kinds[:1] != ["response.created"]
+        or kinds[-1:] != ["response.completed"]
+        or [e.get("sequence_number") for e in events] != list(range(len(events)))
+        or output_text(last) != text
+        or deltas != text
+    ):
+        books.problem("stream", f"malformed stream for {text!r}: {len(events)} events, last {kinds[-1:]}")
+        return
+    books.created.append((last["id"], text))
+
+
+async def client(
+    http: httpx2.AsyncClient, index: int, until: float, books: Books, *, background_every: int = 1
+) -> None:
+    conversation = await books.call("conversation_create", http.post("/v1/conversations", json={}))
+    conversation_id = conversation.json()["id"] if conversation is not None else None
+    if conversation_id is not None:
+        books.conversations[conversation_id] = []
+    chain: list[tuple[str, str]] = []
+    books.chains.append(chain)
+    turn = submitted = 0
     while time.monotonic() < until:
         turn += 1
         text = f"client {index} turn {turn}"
-        created = await http.post("/v1/responses", json={"model": "gpt-4o", "input": text})
-        books.note("create", created)
-        if created.status_code == 200:
-            books.note("retrieve", await http.get(f"/v1/responses/{created.json()['id']}"))
+        created = await books.call("create", http.post("/v1/responses", json={"model": MODEL, "input": text}))
+        if created is not None:
+            response_id = created.json()["id"]
+            books.created.append((response_id, text))
+            retrieved = await books.call("retrieve", http.get(f"/v1/responses/{response_id}"))
+            if retrieved is not None and output_text(retrieved.json()) != text:
+                books.problem("mismatch", f"retrieve {response_id}: {output_text(retrieved.json())!r} != {text!r}")
 
-        events = 0
-        async with http.stream("POST", "/v1/responses", json={"model": "gpt-4o", "input": text, "stream": True}) as s:
-            async for line in s.aiter_lines():
-                events += line.startswith("data: ")
-        books.requests["stream"] += 1
-        books.statuses[s.status_code] += 1
-        if s.status_code != 200 or events < 3:
-            books.problems.append(f"stream: {s.status_code}, {events} events")
+        await stream_once(http, books, text)
 
-        chained = await http.post(
-            "/v1/responses", json={"model": "gpt-4o", "input": text, "previous_response_id": previous}
-        )
-        books.note("chain", chained)
-        if chained.status_code == 200:
-            previous = chained.json()["id"]
-            books.chains.append(previous)
+        previous = chain[-1][0] if chain else None
+        link = {"model": MODEL, "input": text, "previous_response_id": previous}
+        chained = await books.call("chain", http.post("/v1/responses", json=link))
+        if chained is not None:
+            chain.append((chained.json()["id"], text))
 
-        turned = await http.post("/v1/responses", json={"model": "gpt-4o", "input": text, "conversation": conversation})
-        books.note("conversation", turned)
-        if turned.status_code == 200:
-            books.conversations[conversation] += 1 + len(turned.json()["output"])
+        if conversation_id is not None:
+            body = {"model": MODEL, "input": text, "conversation": conversation_id}
+            turned = await books.call("conversation_turn", http.post("/v1/responses", json=body))
+            if turned is not None:
+                output_ids = [item["id"] for item in turned.json()["output"]]
+                books.conversations[conversation_id].append(Turn(text, output_ids))
 
-        background = await http.post(
-            "/v1/responses",
-            json={"model": "gpt-4o", "input": text, "background": True},
-            headers={"x-emulator-background": "in_progress_seconds=0.2"} if turn % 2 else {},
-        )
-        books.note("background", background)
-        if background.status_code == 200:
-            books.background.append(background.json()["id"])
-            if turn % 3 == 0:
-                books.note("cancel", await http.post(f"/v1/responses/{background.json()['id']}/cancel"))
+        if turn % background_every == 0:
+            submitted += 1
+            await background_once(http, books, text, hold=submitted % 2 == 1, cancel=submitted % 3 == 0)
 
 
-async def check(http: httpx2.AsyncClient, books: Books) -> int:
-    checked = 0
-    for conversation, expected in books.conversations.items():
-        ids: list[str] = []
-        after: str | None = None
-        while True:
-            params = {"limit": "100", "order": "asc", **({"after": after} if after else {})}
-            page = (await http.get(f"/v1/conversations/{conversation}/items", params=params)).json()
-            ids += [item["id"] for item in page["data"]]
-            if not page["has_more"]:
-                break
-            after = page["last_id"]
-        checked += len(ids)
-        if len(ids) != expected or len(set(ids)) != len(ids):
-            books.problems.append(f"{conversation}: {len(ids)} items ({len(set(ids))} distinct), expected {expected}")
-    for response_id in books.chains:
-        checked += 1
-        if (await http.get(f"/v1/responses/{response_id}")).status_code != 200:
-            books.problems.append(f"chain link {response_id} lost")
-    deadline = time.monotonic() + 30
-    pending = list(books.background)
-    while pending and time.monotonic() < deadline:
-        statuses = [(rid, (await http.get(f"/v1/responses/{rid}")).json()["status"]) for rid in pending]
-        pending = [rid for rid, status in statuses if status in ("queued", "in_progress")]
-        if pending:
-            await asyncio.sleep(0.2)
-    checked += len(books.background)
-    if pending:
-        books.problems.append(f"{len(pending)} background responses still unfinished")
-    return checked
+async def background_once(http: httpx2.AsyncClient, books: Books, text: str, *, hold: bool, cancel: bool) -> None:
+    headers = {"x-emulator-background": "in_progress_seconds=0.2"} if hold else {}
+    body = {"model": MODEL, "input": text, "background": True}
+    background = await books.call("background", http.post("/v1/responses", json=body, headers=headers))
+    if background is None:
+        return
+    job = Background(background.json()["id"], text)
+    books.background.append(job)
+    if cancel:
+        cancelled = await books.call("cancel", http.post(f"/v1/responses/{job.response_id}/cancel"))
+        job.cancel_answer = cancelled.json()["status"] if cancelled is not None else "error"
 
 
-async def soak(base_url: str, clients: int, seconds: float) -> tuple[Books, int]:
+async def sample(http: httpx2.AsyncClient, pid: int, samples: list[tuple[float, int, int]], started: float) -> None:
+    """Every half second: the server's RSS, and its background queue's depth (from ``/metrics``)."""
+    queued = 0
+    while True:
+        try:
+            found = _QUEUED.search((await http.get("/metrics")).text)
+        except httpx2.HTTPError:
+            found = None
+        queued = int(float(found.group(1))) if found else queued
+        samples.append((time.monotonic() - started, rss_kib(pid), queued))
+        await asyncio.sleep(0.5)
+
+
+async def soak(
+    base_url: str, pid: int, clients: int, seconds: float, *, background_every: int = 1
+) -> tuple[Books, dict[str, Any]]:
     books = Books()
-    until = time.monotonic() + seconds
+    samples: list[tuple[float, int, int]] = []
+    started = time.monotonic()
+    until = started + seconds
     limits = httpx2.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
     async with httpx2.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
         http.headers["Authorization"] = "Bearer sk-soak"
-        await asyncio.gather(*(client(http, i, until, books) for i in range(clients)))
-        checked = await check(http, books)
-    return books, checked
+        sampler = asyncio.get_running_loop().create_task(sample(http, pid, samples, started))
+        await asyncio.gather(
+            *(client(http, i, until, books, background_every=background_every) for i in range(clients))
+        )
+        traffic_seconds = time.monotonic() - started
+        rss_end = rss_kib(pid)
+        sampler.cancel()
+        await check(http, books)
+    warmup = min(seconds / 4, 15.0)
+    rss_warm = next((rss for at, rss, _ in samples if at >= warmup), rss_end)
+    served = sum(books.requests.values())
+    figures: dict[str, Any] = {
+        "clients": clients,
+        "seconds": round(traffic_seconds, 1),
+        "requests": served,
+        "per_second": round(served / traffic_seconds, 1),
+        "by_kind": dict(sorted(books.requests.items())),
+        "peak_in_flight": books.peak_in_flight,
+        "errors_5xx": sum(n for status, n in books.statuses.items() if status >= 500),
+        "lost_or_duplicated": books.problems["lost_or_duplicated"],
+        "items_checked": books.items_checked,
+        "background_final": dict(sorted(books.final_background.items())),
+        "rss_mib_start": round(samples[0][1] / 1024, 1) if samples else 0.0,
+        "rss_mib_warm": round(rss_warm / 1024, 1),
+        "rss_mib_end": round(rss_end / 1024, 1),
+        "rss_mib_peak": round(max((rss for _, rss, _ in samples), default=rss_end) / 1024, 1),
+        "rss_mib_by_quarter": [
+            round(next((rss for at, rss, _ in samples if at >= seconds * q / 4), rss_end) / 1024, 1)
+            for q in (1, 2, 3, 4)
+        ],
+        "background_queued_by_quarter": [
+            next((queued for at, _, queued in samples if at >= seconds * q / 4), samples[-1][2] if samples else 0)
+            for q in (1, 2, 3, 4)
+        ],
+    }
+    return books, figures
 
 
-def run(clients: int, seconds: float, database_url: str | None) -> tuple[Books, dict[str, float]]:
+def run(
+    clients: int,
+    seconds: float,
+    database_url: str | None,
+    *,
+    max_growth_mib: float | None = None,
+    background_every: int = 1,
+) -> tuple[Books, dict[str, Any]]:
+    """Start a server, soak it, check the books; ``max_growth_mib`` bounds the RSS growth after warm-up."""
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'soak.db'}"
         command = [sys.executable, "-m", "server.cli", "serve", "--port", "{port}", "--log-level", "warning"]
         server: Server = start([*command, "--database-url", url, "--data-dir", tmp], health="/health")
         try:
-            rss_before = rss_kib(server.process.pid)
-            started = time.monotonic()
-            books, checked = asyncio.run(soak(server.url, clients, seconds))
-            elapsed = time.monotonic() - started
-            rss_after = rss_kib(server.process.pid)
+            books, figures = asyncio.run(
+                soak(server.url, server.process.pid, clients, seconds, background_every=background_every)
+            )
         finally:
             server.stop()
-    served = sum(books.requests.values())
-    figures = {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "requests": served,
-        "per_second": round(served / elapsed, 1),
-        "errors_5xx": sum(n for status, n in books.statuses.items() if status >= 500),
-        "items_checked": checked,
-        "rss_mib_before": round(rss_before / 1024, 1),
-        "rss_mib_after": round(rss_after / 1024, 1),
-        "problems": len(books.problems),
-    }
+    growth = figures["rss_mib_end"] - figures["rss_mib_warm"]
+    if max_growth_mib is not None and growth > max_growth_mib:
+        books.problem("memory", f"RSS grew {growth:.1f} MiB after warm-up (limit {max_growth_mib} MiB)")
+    figures["problems"] = dict(books.problems)
     return books, figures
 
 
@@ -174,10 +233,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--max-growth-mib", type=float, default=64, help="RSS growth allowed after warm-up")
+    parser.add_argument("--background-every", type=int, default=1, help="a background create every N turns")
     args = parser.parse_args()
-    books, figures = run(args.clients, args.seconds, args.database_url)
+    books, figures = run(
+        args.clients,
+        args.seconds,
+        args.database_url,
+        max_growth_mib=args.max_growth_mib,
+        background_every=args.background_every,
+    )
     print(json.dumps(figures))
-    for problem in books.problems[:20]:
+    for problem in books.examples[:20]:
         print("PROBLEM", problem)
     sys.exit(1 if books.problems else 0)
 

@@ -9,8 +9,10 @@ port cannot be taken between the check and the start.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import socket
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from server.commands.errors import CommandError, first_problem
@@ -18,6 +20,7 @@ from server.commands.flags import settings_from_args
 from server.config import Settings
 
 if TYPE_CHECKING:
+    import uvicorn
     from fastapi import FastAPI
 
 log = logging.getLogger("openai_emulator")
@@ -104,10 +107,28 @@ def serve(args: argparse.Namespace) -> int:
         )
         host, port = sock.getsockname()[:2]
         log.info("listening", extra={"url": f"http://{_url_host(host)}:{port}"})
-        uvicorn.Server(config).run(sockets=[sock])
+        _graceful_server_class()(config).run(sockets=[sock])
     finally:
         sock.close()
     return 0
+
+
+def _graceful_server_class() -> type[uvicorn.Server]:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn re-raises the signal that stopped it once it has shut down, so a SIGTERM'd server dies of
+        it (exit -15, or 143 in a shell) although it drained its connections and background jobs cleanly.
+        A complete graceful shutdown exits 0 instead, which supervisors and CI read as success."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                # Emptied before the parent's block ends: that is where it re-raises what it captured.
+                self._captured_signals.clear()
+
+    return GracefulServer
 
 
 def _url_host(host: str) -> str:
