@@ -8,7 +8,8 @@ entries with their costs, and the turn and tool-call states at its end; a reques
 only its own items on top. A miss on a response whose parent is cached reads just that response's own items;
 otherwise the whole chain in one query, as before.
 
-Bounded (least recently used first out), so memory stays flat. Per process: replicas each fill their own;
+Bounded by the items its contexts hold (least recently used out first), so memory stays flat however deep
+chains grow. Per process: replicas each fill their own;
 nothing in it can go stale, as it holds only finished responses, and a deleted or unknown previous response
 is refused before its entry is looked at. The items are shared between requests and must not be mutated
 (the engine copies what it changes).
@@ -29,9 +30,11 @@ from storage.base import ResponseRecord, ResponseRepo
 JSONObject = dict[str, Any]
 
 _FINISHED = frozenset({"completed", "incomplete", "failed", "cancelled"})
-# Chain tips kept. A tip's entries share their items with its parent's, so a cached chain of depth n costs
-# about n item references per tip kept.
-DEFAULT_CAPACITY = 256
+# Items held by all kept contexts, counted per context (a tip shares its items with its parent's, so this
+# overcounts: the real bound on memory is lower). 20,000 items are ten chains 1,000 responses deep, or a
+# few hundred ordinary conversations' worth; a soak whose chains kept growing showed memory following the
+# chains' depth when only the number of tips was bounded.
+DEFAULT_MAX_ITEMS = 20_000
 
 
 def has_compaction(items: Sequence[JSONObject]) -> bool:
@@ -90,10 +93,11 @@ def _pairing_after(start: Pairing, items: Sequence[JSONObject]) -> Pairing | Non
 class ChainCache:
     """``ChainContext`` per (tenant, response id) of finished responses, least recently used first out."""
 
-    def __init__(self, repo: ResponseRepo, compactor: Compactor, *, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, repo: ResponseRepo, compactor: Compactor, *, max_items: int = DEFAULT_MAX_ITEMS) -> None:
         self._repo = repo
         self._compactor = compactor
-        self._capacity = capacity
+        self._max_items = max_items
+        self._held = 0  # items held, summed over the kept contexts
         self._contexts: OrderedDict[tuple[str, str], ChainContext] = OrderedDict()
 
     async def context(self, tenant: str, previous: ResponseRecord) -> ChainContext:
@@ -110,8 +114,10 @@ class ChainCache:
         else:
             items = await self._repo.context_items(tenant, (*previous.ancestors, previous.id))
             context = ChainContext.build(self._compactor, items)
-        if previous.status in _FINISHED:  # a running response's output is still changing
+        if previous.status in _FINISHED and len(context.items) <= self._max_items:  # a running one still changes
             self._contexts[key] = context
-            if len(self._contexts) > self._capacity:
-                self._contexts.popitem(last=False)
+            self._held += len(context.items)
+            while self._held > self._max_items:
+                _, dropped = self._contexts.popitem(last=False)
+                self._held -= len(dropped.items)
         return context

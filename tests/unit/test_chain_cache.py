@@ -106,13 +106,16 @@ async def test_a_running_response_is_not_kept(store: SqlStore) -> None:
     assert [item["id"] for item in after.items] == ["msg_u1", "msg_a1"]
 
 
-async def test_the_cache_keeps_at_most_its_capacity(store: SqlStore) -> None:
+async def test_the_cache_holds_at_most_its_items_however_deep_chains_grow(store: SqlStore) -> None:
     ids = await add_chain(store, [([user(n)], [reply(n)]) for n in range(20)])
-    cache = ChainCache(store.responses, COMPACTOR, capacity=5)
-    for rid in ids:
+    cache = ChainCache(store.responses, COMPACTOR, max_items=60)
+    for rid in ids:  # the contexts hold 2, 4, ..., 40 items: the newest that fit in 60 are kept
         await cache.context(T, await record(store, rid))
-    assert len(cache._contexts) == 5
-    assert list(key[1] for key in cache._contexts) == ids[-5:]
+    assert sum(len(context.items) for context in cache._contexts.values()) <= 60
+    assert [key[1] for key in cache._contexts] == ids[-1:]  # 40 + 38 > 60
+    deeper = ChainCache(store.responses, COMPACTOR, max_items=10)
+    await deeper.context(T, await record(store, ids[-1]))  # 40 items: more than the whole cache holds
+    assert not deeper._contexts
 
 
 async def test_tenants_do_not_share_contexts(store: SqlStore) -> None:
