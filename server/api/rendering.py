@@ -50,5 +50,17 @@ def pretty_json(content: Any) -> bytes:
     return json.dumps(content, indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def compact_json(content: Any) -> bytes:
+    """``json.dumps(content, separators=(",", ":"), ensure_ascii=False)`` in UTF-8, byte for byte, the same
+    way as ``pretty_json`` (an SSE frame's data: measured 9% of a streamed reply's server time)."""
+    try:
+        rendered = orjson.dumps(content)
+    except TypeError:
+        rendered = b""
+    if rendered and not _orjson_differs(rendered):
+        return rendered
+    return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def error_response(error: APIError) -> PrettyJSONResponse:
     return PrettyJSONResponse(error.envelope(), status_code=error.status_code, headers=error.headers)

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from server.api.rendering import _orjson_differs, pretty_json
+from server.api.rendering import _orjson_differs, compact_json, pretty_json
 
 CASES: list[Any] = [
     {"id": "resp_1", "output": [], "metadata": {}, "text": 'héllo \u2028 😀 \x01\x7f "q" \\ \n\t'},
@@ -28,6 +28,7 @@ CASES: list[Any] = [
 @pytest.mark.parametrize("content", CASES)
 def test_same_bytes_as_json_dumps(content: Any) -> None:
     assert pretty_json(content) == json.dumps(content, indent=2, ensure_ascii=False).encode("utf-8")
+    assert compact_json(content) == json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def test_same_bytes_as_json_dumps_for_random_floats_of_every_magnitude() -> None:
@@ -45,6 +46,8 @@ def test_same_bytes_as_json_dumps_for_random_floats_of_every_magnitude() -> None
         content = {"value": value, "in_a_list": [value]}
         expected = json.dumps(content, indent=2, ensure_ascii=False).encode("utf-8")
         assert pretty_json(content) == expected, value
+        compact = json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        assert compact_json(content) == compact, value
         by_orjson = orjson.dumps(content, option=orjson.OPT_INDENT_2)
         if not _orjson_differs(by_orjson):  # the check lets orjson's bytes through only when they are right
             assert by_orjson == expected, value
