@@ -1,11 +1,12 @@
 """The benchmark harness: the emulator beside a bare Starlette ceiling, both driven by wrk.
 
-Usage: python -m bench [--quick] [--json PATH] [--duration SECONDS]
+Usage: python -m bench [--quick] [--json PATH] [--duration SECONDS] [--only workers]
 
 Cases: non-streaming create (store true / store false on SQLite; store true on PostgreSQL when
 127.0.0.1:5432 answers as user postgres), retrieve, streaming a 1,000-delta reply (bench/stream.py against a
 bare sse-starlette endpoint), create with previous_response_id at chain depth 1, 100 and 1,000, create and
-retrieve on a database holding many stored responses (bulk-inserted) against an empty one, start-up time,
+retrieve on a database holding many stored responses (bulk-inserted) against an empty one, create and retrieve
+with ``serve --workers 1`` against ``--workers 2`` on one SQLite file (bench.workers), start-up time,
 and resident memory after as many requests as fit in the memory phase. Needs ``wrk`` (Debian:
 ``apt-get install -y wrk``).
 """
@@ -29,6 +30,7 @@ from typing import Any
 import httpx2
 
 from bench.servers import Server, free_port, start
+from bench.workers import compare_workers
 
 AUTH = {"Authorization": "Bearer sk-bench"}
 CREATE = {"model": "gpt-4o", "input": "Say hello to the benchmark."}
@@ -164,6 +166,7 @@ class Bench:
         finally:
             emu.stop()
         self.postgres()
+        self.workers()
         self.stream()
         self.many_stored()
         self.startup()
@@ -190,6 +193,12 @@ class Bench:
             cell = entry[f"depth {target}"]
             print(f"  depth {target:>5}: " + "  ".join(fmt(f"c{c}", cell[f"c{c}"]["emulator"]) for c in (1, 16)))
         print(f"  cost depth 1000 / depth 1 (c16): {entry['cost_1000_vs_1']:.2f}x  (target <= 3x)")
+
+    def workers(self) -> None:
+        """Create and retrieve at 16 connections, one worker process against two, on SQLite."""
+        self.results["workers sqlite"] = compare_workers(
+            self.tmp, self.duration, wrk=wrk, create_script=self.create_lua, get_script=self.get_lua, create_body=CREATE
+        )
 
     def postgres(self) -> None:
         try:
@@ -312,10 +321,11 @@ class Bench:
             url = f"{emu.url}/v1/responses"
             warm = wrk(url, self.create_lua, 16, 3 if self.quick else 5)
             before = rss_kib(emu.process.pid)
-            samples = []
+            samples: list[int] = []
             total = warm["requests"]
-            rounds = 2 if self.quick else 6
-            for _ in range(rounds):
+            # Rounds until the target count of requests after warm-up (the issue asks for 100,000), at most 30.
+            target = 10_000 if self.quick else 100_000
+            while total - warm["requests"] < target and len(samples) < 30:
                 total += wrk(url, self.create_lua, 16, 5 if self.quick else 10)["requests"]
                 samples.append(rss_kib(emu.process.pid))
         finally:
@@ -349,13 +359,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs, small bulk insert")
     parser.add_argument("--duration", type=float, help="seconds per wrk run (default 5, quick 2)")
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
+    parser.add_argument("--only", choices=["workers"], help="run this one case (the JSON file gets its figures alone)")
     args = parser.parse_args()
     need_wrk()
     duration = args.duration or (2.0 if args.quick else 5.0)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(Path(tmp), duration, args.quick)
-        bench.run()
+        bench.workers() if args.only == "workers" else bench.run()
     args.json.write_text(json.dumps(bench.results, indent=2))
     print(f"\nfigures written to {args.json}")
 

@@ -73,8 +73,10 @@ class Runtime:
         return self.conversations
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> EmulatorApp:
-    """Build the emulator. ``clock`` lets tests inject a virtual clock."""
+def create_app(settings: Settings, *, clock: Clock | None = None, end_orphans: bool = True) -> EmulatorApp:
+    """Build the emulator. ``clock`` lets tests inject a virtual clock. ``end_orphans=False`` skips the start-up
+    sweep of ``server.engine.recovery``: the workers of ``serve --workers N`` share one SQLite file, so their
+    parent sweeps once before forking, and a restarted worker must not end its siblings' live streams."""
     ids = IdFactory(settings.seed)
     clock = clock or SystemClock()
     runtime = Runtime()
@@ -98,7 +100,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> EmulatorApp
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.resolved_database_url())
-        await end_orphaned_streams(store, ids)  # SQLite: streams a crash cut off do not stay in_progress
+        if end_orphans:
+            await end_orphaned_streams(store, ids)  # SQLite: streams a crash cut off do not stay in_progress
         runtime.store = store
         runtime.responses = ResponsesService(
             store=store,

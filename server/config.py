@@ -23,6 +23,11 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(DEFAULT_PORT, description="TCP port to listen on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        description="Server processes forked by serve, sharing the port and the database (a file or PostgreSQL).",
+    )
     data_dir: Path = Field(Path(".openai-emulator"), description="Directory for the default SQLite database file.")
     database_url: str | None = Field(
         None,

@@ -3,7 +3,8 @@
 The checks run before uvicorn, in the order a user fixes them (settings, scenario and prompt files, the
 port, the database), so each failure is one line naming the problem instead of a traceback from inside the
 ASGI lifespan. The socket is bound here and handed to uvicorn, so "port taken" is reported by us, and the
-port cannot be taken between the check and the start.
+port cannot be taken between the check and the start. With ``--workers N`` the checks run once, in the parent,
+which then forks the workers and supervises them (``server.commands.workers``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from server.commands.errors import CommandError, first_problem
 from server.commands.flags import settings_from_args
+from server.commands.workers import check_workers, end_orphans_before_fork, serve_workers
 from server.config import Settings
 
 if TYPE_CHECKING:
@@ -79,7 +81,8 @@ def build_app_or_fail(settings: Settings) -> FastAPI:
     from server.app import create_app
 
     try:
-        return create_app(settings)
+        # With several workers the parent ends what a previous run left in flight, once (server.commands.workers).
+        return create_app(settings, end_orphans=settings.workers == 1)
     except ValueError as exc:
         problems = getattr(exc, "problems", None)
         if problems:
@@ -95,6 +98,7 @@ def serve(args: argparse.Namespace) -> int:
     from server.logs import logging_config
 
     settings = settings_from_args(args)
+    check_workers(settings)
     app = build_app_or_fail(settings)
     sock = bind_socket(settings.host, settings.port)
     try:
@@ -107,10 +111,16 @@ def serve(args: argparse.Namespace) -> int:
         )
         host, port = sock.getsockname()[:2]
         log.info("listening", extra={"url": f"http://{_url_host(host)}:{port}"})
-        _graceful_server_class()(config).run(sockets=[sock])
+        server_class = _graceful_server_class()
+        if settings.workers == 1:
+            server_class(config).run(sockets=[sock])
+            return 0
+        end_orphans_before_fork(settings.resolved_database_url())
+        return serve_workers(
+            sock, settings.workers, config.backlog, lambda each: server_class(config).run(sockets=[each])
+        )
     finally:
         sock.close()
-    return 0
 
 
 def _graceful_server_class() -> type[uvicorn.Server]:
