@@ -242,6 +242,8 @@ def _open_sqlite(url: URL) -> SqlStore:
                 cursor.execute("PRAGMA synchronous=NORMAL")
                 # Checkpoints run in their own thread (storage.sqlite_checkpoint), never inside a commit.
                 cursor.execute("PRAGMA wal_autocheckpoint=0")
+                # When the log starts over, a file grown past this is cut back to it.
+                cursor.execute("PRAGMA journal_size_limit=16777216")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
