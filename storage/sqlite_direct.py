@@ -133,25 +133,11 @@ class SqliteDirect:
         if lock is not None and not lock.acquire(timeout=_INLINE_LOCK_WAIT_S):
             raise _Busy
         try:
-            conn = self._connection()
-            try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            except sqlite3.OperationalError as exc:
-                if _is_busy(exc):
-                    raise _Busy from None
-                raise
-            try:
-                result = work(conn)
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                _rollback(conn)
-                if _is_busy(exc):  # nothing was committed: the thread runs the whole unit again
-                    raise _Busy from None
-                raise
-            except BaseException:
-                _rollback(conn)
-                raise
-            return result
+            return self._transaction(self._connection(), work, write=write)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):  # nothing was committed: the thread runs the whole unit again
+                raise _Busy from None
+            raise
         finally:
             if lock is not None:
                 lock.release()

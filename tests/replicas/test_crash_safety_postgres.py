@@ -28,7 +28,13 @@ from storage.sql import open_store
 from storage.tables import background_jobs, responses
 from tests.conftest import isolated_postgres_url
 from tests.server.conftest import LiveServer, start_server, stop_server
-from tests.server.test_crash_safety import KEY, Outcome, operate
+from tests.server.test_crash_safety import (
+    KEY,
+    Outcome,
+    check_acknowledged_whole,
+    operate,
+    statuses_once_settled,
+)
 
 pytestmark = pytest.mark.postgres
 OPERATIONS = 120
@@ -95,25 +101,13 @@ def test_sigkill_one_replica_mid_traffic_the_other_leaves_nothing_lost_or_stuck(
         assert outcome.failures > 0, "the kill came too late to cut anything: the test proves nothing"
 
         with httpx2.Client(base_url=survivor.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as http:
-            for response_id, text in outcome.acknowledged.items():
-                got = http.get(f"/responses/{response_id}")
-                assert got.status_code == 200, (response_id, got.text)
-                body = got.json()
-                assert body["status"] == "completed"
-                assert body["output"][0]["content"][0]["text"] == text
-                items = http.get(f"/responses/{response_id}/input_items").json()["data"]
-                assert items and items[0]["content"][0]["text"]
+            check_acknowledged_whole(http, outcome)
 
             # The dead replica's lease lapses LEASE after its last heartbeat; the survivor's takeover runs every
             # LEASE / 4, and a response is only judged orphaned once it is older than the lease (plus a second
             # for created_at's rounding): allow a generous multiple.
             deadline = killed_at + LEASE * 10
-            statuses: dict[str, str] = {}
-            while time.monotonic() < deadline:
-                statuses = {rid: http.get(f"/responses/{rid}").json().get("status", "gone") for rid in outcome.seen}
-                if not {"queued", "in_progress"} & set(statuses.values()):
-                    break
-                time.sleep(0.2)
+            statuses = statuses_once_settled(http, outcome, deadline)
             settled = time.monotonic() - killed_at
         counts = {status: list(statuses.values()).count(status) for status in sorted(set(statuses.values()))}
         stuck = {rid: status for rid, status in statuses.items() if status in ("queued", "in_progress")}

@@ -94,6 +94,29 @@ def operate(server: LiveServer, index: int, outcome: Outcome) -> None:
             outcome.failures += 1  # the kill cut this one: nothing was promised
 
 
+def check_acknowledged_whole(http: httpx2.Client, outcome: Outcome) -> None:
+    """Every response whose 200 (or response.completed) reached its client is stored completed, whole."""
+    for response_id, text in outcome.acknowledged.items():
+        got = http.get(f"/responses/{response_id}")
+        assert got.status_code == 200, (response_id, got.text)
+        body = got.json()
+        assert body["status"] == "completed"
+        assert body["output"][0]["content"][0]["text"] == text
+        items = http.get(f"/responses/{response_id}/input_items").json()["data"]
+        assert items and items[0]["content"][0]["text"]
+
+
+def statuses_once_settled(http: httpx2.Client, outcome: Outcome, deadline: float) -> dict[str, str]:
+    """The status of every response a client learnt of, once none is queued or in progress (or at deadline)."""
+    statuses: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        statuses = {rid: http.get(f"/responses/{rid}").json().get("status", "gone") for rid in outcome.seen}
+        if not {"queued", "in_progress"} & set(statuses.values()):
+            break
+        time.sleep(0.2)
+    return statuses
+
+
 def test_sigkill_mid_traffic_loses_nothing_acknowledged_and_leaves_nothing_stuck(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     (tmp_path / "first").mkdir()
@@ -123,22 +146,10 @@ def test_sigkill_mid_traffic_loses_nothing_acknowledged_and_leaves_nothing_stuck
     restarted = server_on(tmp_path / "second", db)
     try:
         with httpx2.Client(base_url=restarted.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as http:
-            for response_id, text in outcome.acknowledged.items():
-                got = http.get(f"/responses/{response_id}")
-                assert got.status_code == 200, (response_id, got.text)
-                body = got.json()
-                assert body["status"] == "completed"
-                assert body["output"][0]["content"][0]["text"] == text
-                items = http.get(f"/responses/{response_id}/input_items").json()["data"]
-                assert items and items[0]["content"][0]["text"]
+            check_acknowledged_whole(http, outcome)
 
             deadline = time.monotonic() + LEASE * 8
-            statuses: dict[str, str] = {}
-            while time.monotonic() < deadline:
-                statuses = {rid: http.get(f"/responses/{rid}").json().get("status", "gone") for rid in outcome.seen}
-                if not {"queued", "in_progress"} & set(statuses.values()):
-                    break
-                time.sleep(0.2)
+            statuses = statuses_once_settled(http, outcome, deadline)
         counts = {status: list(statuses.values()).count(status) for status in set(statuses.values())}
         print(f"after restart: {len(outcome.acknowledged)} acknowledged responses whole; statuses {counts}")
         stuck = {rid: status for rid, status in statuses.items() if status in ("queued", "in_progress")}
