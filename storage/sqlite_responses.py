@@ -122,7 +122,7 @@ class SqliteResponseRepo(SqlResponseRepo):
             row: tuple[Any, ...] | None = conn.execute(_SELECT_RESPONSE, (tenant, response_id)).fetchone()
             return row
 
-        row = await self._direct.read(work)
+        row = await self._direct.read(work, one_statement=True)
         if row is None:
             return None
         rid, owner, created_at, status, previous, ancestors, background, conversation_id, body = row
@@ -149,6 +149,6 @@ class SqliteResponseRepo(SqlResponseRepo):
             return conn.execute(_CONTEXT_ITEMS, (tenant, wanted)).fetchall()
 
         grouped: dict[str, list[JSONObject]] = {}
-        for rid, body in await self._direct.read(work):
+        for rid, body in await self._direct.read(work, one_statement=True):
             grouped.setdefault(rid, []).append(loads(body))
         return [body for rid in ids for body in grouped.get(rid, ())]

@@ -14,6 +14,7 @@ from storage.base import ResponseRecord
 from storage.sql import SqlStore, open_store
 from storage.sql_common import _SQLITE_WRITE_LOCKS
 from storage.sqlite_checkpoint import WalCheckpointer
+from storage.sqlite_direct import SqliteDirect
 
 pytestmark = pytest.mark.anyio
 
@@ -134,3 +135,63 @@ async def test_commits_never_checkpoint_and_the_thread_does(tmp_path: Path) -> N
             checkpointer.stop()
     finally:
         await store.close()
+
+
+def _direct(store: SqlStore) -> SqliteDirect:
+    assert store._direct is not None
+    return store._direct
+
+
+async def test_concurrent_writes_share_one_commit(file_store: tuple[SqlStore, Path]) -> None:
+    store, _ = file_store
+    ids = [f"resp_g{n}" for n in range(16)]
+    await asyncio.gather(*(store.responses.insert(_record(rid), input_items=[]) for rid in ids))
+    assert (_direct(store).groups_committed, _direct(store).grouped_writes) == (1, 16)
+    for rid in ids:
+        assert await store.responses.get("t", rid) is not None
+
+
+async def test_a_failing_write_in_a_group_fails_alone(file_store: tuple[SqlStore, Path]) -> None:
+    store, _ = file_store
+    await store.responses.insert(_record("resp_taken"), input_items=[])
+    results = await asyncio.gather(
+        store.responses.insert(_record("resp_h1"), input_items=[{"id": "msg_h1", "type": "message"}]),
+        store.responses.insert(_record("resp_taken"), input_items=[{"id": "msg_dup", "type": "message"}]),
+        store.responses.insert(_record("resp_h2"), input_items=[]),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], KeyError)
+    assert await store.responses.get("t", "resp_h1") is not None and await store.responses.get("t", "resp_h2")
+    assert await store.responses.context_items("t", ["resp_h1", "resp_taken"]) == [{"id": "msg_h1", "type": "message"}]
+
+
+async def test_a_write_whose_caller_is_cancelled_is_still_made(file_store: tuple[SqlStore, Path]) -> None:
+    # As when writes ran inline at once: a cancelled stream's last save must not be lost.
+    store, _ = file_store
+    kept = asyncio.create_task(store.responses.insert(_record("resp_kept"), input_items=[]))
+    cancelled = asyncio.create_task(store.responses.insert(_record("resp_cancelled"), input_items=[]))
+    await asyncio.sleep(0)  # both have joined the group, which runs on the loop's next turn
+    cancelled.cancel()
+    await kept
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert await store.responses.get("t", "resp_kept") is not None
+    assert await store.responses.get("t", "resp_cancelled") is not None
+
+
+async def test_a_group_waits_in_a_thread_while_another_process_holds_the_lock(
+    file_store: tuple[SqlStore, Path],
+) -> None:
+    store, path = file_store
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    group = asyncio.ensure_future(
+        asyncio.gather(*(store.responses.insert(_record(f"resp_w{n}"), input_items=[]) for n in range(3)))
+    )
+    assert await _loop_ticks_while(group, 0.3) >= 10
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(group, 10)
+    for n in range(3):
+        assert await store.responses.get("t", f"resp_w{n}") is not None
