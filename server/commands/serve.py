@@ -20,6 +20,7 @@ from server.commands.errors import CommandError, first_problem
 from server.commands.flags import settings_from_args
 from server.commands.workers import check_workers, end_orphans_before_fork, serve_workers
 from server.config import Settings
+from server.gc_tuning import tune_for_serving
 
 if TYPE_CHECKING:
     import uvicorn
@@ -100,6 +101,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     check_workers(settings)
     app = build_app_or_fail(settings)
+    tune_for_serving()
     sock = bind_socket(settings.host, settings.port)
     try:
         check_database(settings.resolved_database_url())
