@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
+from starlette.types import Send
 
 from server.errors import APIError
 
@@ -60,6 +61,15 @@ def compact_json(content: Any) -> bytes:
     if rendered and not _orjson_differs(rendered):
         return rendered
     return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+async def send_json(send: Send, content: Any) -> None:
+    """A 200 with ``content`` as ``PrettyJSONResponse`` sends it (same headers, same order), straight to the
+    ASGI ``send``: building a Starlette Response for it was ~5% of a retrieve (issue 8's profile)."""
+    body = pretty_json(content)
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def error_response(error: APIError) -> PrettyJSONResponse:

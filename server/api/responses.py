@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from server.api.auth import Authenticator
 from server.api.deps import JSONBody, Tenant
-from server.api.rendering import PrettyJSONResponse, error_response
+from server.api.rendering import PrettyJSONResponse, error_response, send_json
 from server.engine.service import ResponsesService
 from server.errors import APIError
 from server.protocol import (
@@ -39,6 +39,7 @@ from server.sse import event_stream_response
 CREATE_PATH = "/v1/responses"
 RETRIEVE_PATH = "/v1/responses/{response_id}"
 _RETRIEVE = re.compile(r"/v1/responses/([^/]+)")
+_NO_QUERY = parse_retrieve_query(())  # the defaults, as nearly every retrieve has no query string
 
 
 class HotRoutes:
@@ -69,10 +70,10 @@ class HotRoutes:
             params = validate_create_body(body)
             context = {"request_id": scope["state"]["request_id"], "headers": Headers(scope=scope)}
             response: Response
-            if params.stream:
-                response = event_stream_response(await self._service().stream(tenant, params, **context))
-            else:
-                response = PrettyJSONResponse(await self._service().create(tenant, params, **context))
+            if not params.stream:
+                await send_json(send, await self._service().create(tenant, params, **context))
+                return
+            response = event_stream_response(await self._service().stream(tenant, params, **context))
         except APIError as exc:
             response = error_response(exc)
         except ClientDisconnect:
@@ -83,12 +84,13 @@ class HotRoutes:
         try:
             tenant = self._tenant(scope)
             response_id = scope["path_params"]["response_id"]
-            query = parse_retrieve_query(QueryParams(scope["query_string"]).multi_items())
+            raw_query = scope["query_string"]
+            query = parse_retrieve_query(QueryParams(raw_query).multi_items()) if raw_query else _NO_QUERY
             response: Response
-            if query.stream:
-                response = event_stream_response(await self._service().replay(tenant, response_id, query))
-            else:
-                response = PrettyJSONResponse(await self._service().retrieve(tenant, response_id, query))
+            if not query.stream:
+                await send_json(send, await self._service().retrieve(tenant, response_id, query))
+                return
+            response = event_stream_response(await self._service().replay(tenant, response_id, query))
         except APIError as exc:
             response = error_response(exc)
         await response(scope, receive, send)
