@@ -137,7 +137,8 @@ class Pipeline:
     async def open(self, run: Run) -> JSONObject:
         """Background: emit and store ``response.created`` and ``response.queued``; the queued Response."""
         for event in run.emitter.opening():
-            await self._sink(run, event)
+            if self._fold(run, event):
+                await self._sink(run, event)
         return run.fold.snapshot()
 
     async def prime(self, run: Run) -> None:
@@ -160,15 +161,20 @@ class Pipeline:
         try:
             opening = run.emitter.in_progress() if resume else run.emitter.start()
             for event in opening:
-                yield await self._sink(run, event)
+                if self._fold(run, event):
+                    await self._sink(run, event)
+                yield event
                 sent += 1
             if run.hold is not None:
                 await run.hold()
-            async for event in self._generate(run):
-                if run.streaming and run.drop_after_events is not None and sent >= run.drop_after_events:
-                    raise ConnectionDropped(f"scripted fault: connection dropped after {sent} events")
-                yield await self._sink(run, event)
-                sent += 1
+            async for batch in self._generate(run):
+                for event in batch:
+                    if run.streaming and run.drop_after_events is not None and sent >= run.drop_after_events:
+                        raise ConnectionDropped(f"scripted fault: connection dropped after {sent} events")
+                    if self._fold(run, event):
+                        await self._sink(run, event)
+                    yield event
+                    sent += 1
         finally:
             if not run.fold.terminal and not run.handed_back:
                 with anyio.CancelScope(shield=True):
@@ -176,13 +182,14 @@ class Pipeline:
             if leased:
                 self.in_flight.discard(run.emitter.ids.response_id)
 
-    async def _generate(self, run: Run) -> AsyncGenerator[JSONObject, None]:
+    async def _generate(self, run: Run) -> AsyncGenerator[list[JSONObject], None]:
+        """The wire events after the opening ones, in batches (the events of one backend event): one resume of
+        this generator per batch rather than per event, as a short reply's events mostly come a few at once."""
         emitter = run.emitter
         pauses = run.pacing.pauses() if run.pacing.active else None
         try:
             for leading in run.leading:
-                for event in emitter.feed(leading):
-                    yield event
+                yield emitter.feed(leading)
             if emitter.finished:
                 return
             async with _closing(run.backend.stream(run.backend_request)) as backend_events:
@@ -195,21 +202,24 @@ class Pipeline:
                         continue
                     if isinstance(backend_event, Fail) and not backend_event.message:
                         backend_event = Fail(backend_event.code, GENERIC_FAILURE.format(request_id=run.request_id))
-                    for event in emitter.feed(backend_event):
-                        if pauses is not None and event["type"].endswith(".delta"):
-                            with contextlib.suppress(TimeoutError):
-                                await asyncio.wait_for(run.cancel.wait(), pauses.before_delta())
-                            if run.cancel.is_set():
-                                return
-                        yield event
+                    events = emitter.feed(backend_event)
+                    if pauses is None:
+                        yield events
+                    else:  # paced: each delta waits its turn, so the events go one at a time
+                        for event in events:
+                            if event["type"].endswith(".delta"):
+                                with contextlib.suppress(TimeoutError):
+                                    await asyncio.wait_for(run.cancel.wait(), pauses.before_delta())
+                                if run.cancel.is_set():
+                                    return
+                            yield [event]
                     if emitter.finished:
                         break
             closing = emitter.finish()
         except Exception:  # a backend bug must end the response as failed, never hang or 500 mid-stream
             log.exception("backend %s failed", run.backend.name)
             closing = emitter.fail("server_error", GENERIC_FAILURE.format(request_id=run.request_id))
-        for event in closing:
-            yield event
+        yield closing
 
     async def complete(self, run: Run) -> JSONObject:
         """Run to the end and return the final Response (the non-streaming path)."""
@@ -219,9 +229,20 @@ class Pipeline:
         assert run.fold.final is not None
         return run.fold.final
 
-    async def _sink(self, run: Run, event: JSONObject) -> JSONObject:
-        """Fold the event and store what it changed; the terminal state is stored before it is sent."""
+    @staticmethod
+    def _fold(run: Run, event: JSONObject) -> bool:
+        """Fold the event; whether ``_sink`` has work for it (most deltas need none, and an await per event
+        was a measurable part of a short create)."""
         run.fold.apply(event)
+        return bool(
+            run.fold.terminal
+            or run.observers
+            or (run.store and run.persist_progress and event["type"] in _PROGRESS_EVENTS)
+        )
+
+    async def _sink(self, run: Run, event: JSONObject) -> None:
+        """Store what the (folded) event changed and tell observers; the terminal state is stored before it is
+        sent."""
         if run.store and (run.fold.terminal or (run.persist_progress and event["type"] in _PROGRESS_EVENTS)):
             await self._save(run, run.fold.snapshot())
         for observer in run.observers:
@@ -231,7 +252,6 @@ class Pipeline:
             usage = run.fold.final.get("usage")
             if self._limiter is not None and usage:
                 self._limiter.consume(run.tenant, usage["output_tokens"])  # input was counted at admission
-        return event
 
     async def _add_to_conversation(self, run: Run, response: JSONObject) -> None:
         """Append a finished response's input items and all its output items to its conversation, at once.

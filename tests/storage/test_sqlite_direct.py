@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from storage.base import ResponseRecord
 from storage.sql import SqlStore, open_store
@@ -195,3 +196,25 @@ async def test_a_group_waits_in_a_thread_while_another_process_holds_the_lock(
     await asyncio.wait_for(group, 10)
     for n in range(3):
         assert await store.responses.get("t", f"resp_w{n}") is not None
+
+
+async def test_the_redundant_tenant_id_index_of_older_databases_is_dropped_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = open_store(f"sqlite:///{path}")
+    await store.responses.insert(_record("resp_old"), input_items=[])
+    await store.close()
+    with sqlite3.connect(path) as conn:  # as versions before it went left it
+        conn.execute("CREATE INDEX ix_responses_tenant_id ON responses (tenant, id)")
+
+    reopened = open_store(f"sqlite:///{path}")
+    try:
+        names = {index["name"] for index in inspect(reopened.engine).get_indexes("responses")}
+        assert "ix_responses_tenant_id" not in names
+        with reopened.engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT body FROM responses WHERE tenant = 't' AND id = 'resp_old' AND deleted = 0"
+            ).all()
+        assert "sqlite_autoindex_responses_1" in str(plan)  # the primary key finds it
+        assert await reopened.responses.get("t", "resp_old") is not None
+    finally:
+        await reopened.close()
