@@ -81,6 +81,10 @@ class EmitterOptions:
     flat_error_events: bool = False  # SDK-typed flat `error` event instead of the real nested one
     secret: str = DEFAULT_SECRET  # seals reasoning items' encrypted_content
     logprobs: int | None = None  # None: no logprobs; else how many top alternatives each token gets
+    # Nobody reads the deltas (a plain create's events only feed the fold): a backend's text goes out as one
+    # delta per backend event instead of one per token. The fold, and so the Response, is the same; the
+    # budget still counts tokens. Per-token delta events were ~10% of a short create (issue 8).
+    coalesce_deltas: bool = False
 
 
 @dataclass
@@ -321,8 +325,15 @@ class Emitter:
         assert open_item.part is not None
         key = "text" if kind == "output_text" else "refusal"
         event_type = "response.output_text.delta" if kind == "output_text" else "response.refusal.delta"
-        for piece in split_pieces(text):
-            if not self._budget.take():
+        pieces = split_pieces(text)
+        coalesced = self.options.coalesce_deltas and self.options.logprobs is None
+        if coalesced:  # the tokens that fit, as one delta
+            fitting = 0
+            while fitting < len(pieces) and self._budget.take():
+                fitting += 1
+            pieces = ["".join(pieces[:fitting])] if fitting else []
+        for piece in pieces:
+            if not coalesced and not self._budget.take():
                 return
             open_item.part[key] += piece
             extra: JSONObject = {}

@@ -310,6 +310,7 @@ class ResponsesService:
             flat_error_events=self._options.flat_error_events,
             secret=self._options.secret,
             logprobs=_logprobs_wanted(request),
+            coalesce_deltas=not padded,  # no stream and no event log: nobody reads the deltas
         )
         if self._limiter is not None and not failing:
             self._limiter.admit(tenant, request.model, tokens=options.input_tokens)

@@ -298,3 +298,27 @@ def _without_parse_helpers(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_parse_helpers(v) for v in value]
     return value
+
+
+@pytest.mark.parametrize("name", SEQUENCES)
+@pytest.mark.parametrize("limit", [None, 3])
+def test_coalesced_deltas_fold_to_the_same_response(name: str, limit: int | None) -> None:
+    # A plain create's events only feed the fold (and carry no padding), so its text goes out as one delta
+    # per backend event.
+    per_token = run(SEQUENCES[name], max_output_tokens=limit, obfuscate=False)
+    coalesced = run(SEQUENCES[name], max_output_tokens=limit, obfuscate=False, coalesce_deltas=True)
+    assert fold(coalesced) == fold(per_token)
+    deltas = [
+        event
+        for event in coalesced
+        if event["type"].endswith("text.delta") or event["type"] == "response.refusal.delta"
+    ]
+    text_events = sum(isinstance(event, TextDelta | RefusalDelta) for event in SEQUENCES[name])
+    assert len(deltas) <= text_events
+
+
+def test_coalesced_deltas_keep_per_token_logprobs() -> None:
+    events = [MessageStart(), TextDelta("Hello, world! How are you?"), MessageEnd()]
+    coalesced = run(events, obfuscate=False, coalesce_deltas=True, logprobs=2)
+    assert fold(coalesced) == fold(run(events, obfuscate=False, logprobs=2))
+    assert sum(event["type"] == "response.output_text.delta" for event in coalesced) > 1
