@@ -111,7 +111,7 @@ class SqliteDirect:
         self._inline_driver: sqlite3.Connection | None = None  # its sqlite3 connection
         self._group: list[_Pending[Any]] | None = None  # writes waiting for the next turn of the loop
         self._group_loop: asyncio.AbstractEventLoop | None = None
-        self.groups_committed = 0  # groups of more than one write (tests and the benchmark read these)
+        self.groups_committed = 0  # groups of more than one write, and the writes in them (for tests)
         self.grouped_writes = 0
 
     async def read(self, work: Work[T], *, one_statement: bool = False) -> T:
@@ -123,7 +123,7 @@ class SqliteDirect:
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc):
                     raise
-        return await self._run(work, write=False)
+        return await self._read(work)
 
     async def write(self, work: Work[T]) -> T:
         """``work`` in a write transaction, committed before this returns (rolled back if it raises).
@@ -239,12 +239,12 @@ class SqliteDirect:
                 outcomes.append((False, exc))
         return outcomes
 
-    async def _run(self, work: Work[T], *, write: bool) -> T:
+    async def _read(self, work: Work[T]) -> T:
         try:
-            return self._run_inline(work, write=write)
+            return self._read_inline(work)
         except _Busy:
-            # Not abandoned on cancel: a transaction in flight finishes (commit or rollback) before we return.
-            result: T = await anyio.to_thread.run_sync(lambda: self._run_pooled(work, write=write))
+            # Not abandoned on cancel: a transaction in flight finishes before we return.
+            result: T = await anyio.to_thread.run_sync(lambda: self._read_pooled(work))
             return result
 
     def close(self) -> None:
@@ -267,45 +267,38 @@ class SqliteDirect:
             self._inline, self._inline_driver = fairy, driver
         return self._inline_driver
 
-    def _run_inline(self, work: Work[T], *, write: bool) -> T:
-        lock: threading.Lock | threading.RLock | None = self._serial_lock or (self._write_lock if write else None)
-        if lock is not None and not lock.acquire(timeout=_INLINE_LOCK_WAIT_S):
+    def _read_inline(self, work: Work[T]) -> T:
+        # Reads take no lock of this process (WAL readers never wait for the writer), except in memory.
+        if self._serial_lock is not None and not self._serial_lock.acquire(timeout=_INLINE_LOCK_WAIT_S):
             raise _Busy
         try:
-            return self._transaction(self._connection(), work, write=write)
+            return self._transaction(self._connection(), work, write=False)
         except sqlite3.OperationalError as exc:
-            if _is_busy(exc):  # nothing was committed: the thread runs the whole unit again
+            if _is_busy(exc):  # the thread runs the whole unit again
                 raise _Busy from None
             raise
         finally:
-            if lock is not None:
-                lock.release()
+            if self._serial_lock is not None:
+                self._serial_lock.release()
 
     # -- in a worker thread ----------------------------------------------------------------------------
 
-    def _run_pooled(self, work: Work[T], *, write: bool) -> T:
+    def _read_pooled(self, work: Work[T]) -> T:
         if self._serial_lock is not None:  # in memory: the one connection, once the lock is free
             with self._serial_lock:
-                return self._transaction(self._connection(), work, write=write)
+                return self._transaction(self._connection(), work, write=False)
         for attempt in range(1, _LOCKED_ATTEMPTS + 1):
-            try:
-                return self._run_on_pooled_connection(work, write=write)
-            except sqlite3.OperationalError as exc:
-                # Each unit of work is a whole transaction, rolled back on error, so running it again is safe.
-                if attempt == _LOCKED_ATTEMPTS or not _is_busy(exc):
-                    raise
-                logger.warning("sqlite database locked, retrying transaction", extra={"attempt": attempt})
-                time.sleep(_LOCKED_BACKOFF_S * 2 ** (attempt - 1))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _run_on_pooled_connection(self, work: Work[T], *, write: bool) -> T:
-        # The lock before the connection: writers queued on the lock must not hold the pool's connections.
-        with self._write_lock if write and self._write_lock is not None else contextlib.nullcontext():
             fairy = self._engine.raw_connection()
             try:
-                return self._transaction(_driver(fairy), work, write=write)
+                return self._transaction(_driver(fairy), work, write=False)
+            except sqlite3.OperationalError as exc:
+                if attempt == _LOCKED_ATTEMPTS or not _is_busy(exc):
+                    raise
             finally:
                 fairy.close()
+            logger.warning("sqlite database locked, retrying transaction", extra={"attempt": attempt})
+            time.sleep(_LOCKED_BACKOFF_S * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
     def _transaction(conn: sqlite3.Connection, work: Work[T], *, write: bool) -> T:
