@@ -287,8 +287,10 @@ class BackgroundRepo(Protocol):
         """Count one retrieval of the response (lifecycle control by number of polls)."""
         ...
 
-    async def claim(self, owner: str, now: float, lease_seconds: float) -> JobRecord | None:
-        """Take the oldest queued job whose queue hold is over, or None."""
+    async def claim(self, owner: str, now: float, lease_seconds: float, *, limit: int = 1) -> list[JobRecord]:
+        """Take up to ``limit`` of the oldest queued jobs whose queue hold is over, oldest first, in one
+        transaction (none: an empty list). Each is leased to ``owner`` until ``now + lease_seconds``; no job is
+        ever handed to two claimers, whichever servers claim at once."""
         ...
 
     async def take_over_expired(self, owner: str, now: float, lease_seconds: float) -> list[JobRecord]:

@@ -1,9 +1,10 @@
 """Background jobs and the response event log in SQL.
 
-Claims are one transaction each: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` lets several servers
-claim from one queue without waiting on each other; on SQLite the write transaction (``BEGIN IMMEDIATE``)
-already serialises claimers. Response leases and orphans (responses a dead server left in flight outside any
-job) live here too, beside the job leases they complement.
+A claim takes up to a batch of jobs in one transaction (one thread hand-off and one commit for all, which is
+what lets a loaded server's worker keep up): on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` lets several
+servers claim from one queue without waiting on each other or taking a job twice; on SQLite the write
+transaction (``BEGIN IMMEDIATE``) already serialises claimers. Response leases and orphans (responses a dead
+server left in flight outside any job) live here too, beside the job leases they complement.
 """
 
 from __future__ import annotations
@@ -122,8 +123,12 @@ class SqlBackground:
 
         await self._runner.run(work)
 
-    async def claim(self, owner: str, now: float, lease_seconds: float) -> JobRecord | None:
-        def work() -> JobRecord | None:
+    async def claim(self, owner: str, now: float, lease_seconds: float, *, limit: int = 1) -> list[JobRecord]:
+        if limit <= 0:
+            return []
+        until = now + lease_seconds
+
+        def work() -> list[JobRecord]:
             with transaction(self._engine, write=True) as conn:
                 query = (
                     select(background_jobs)
@@ -133,18 +138,20 @@ class SqlBackground:
                         background_jobs.c.polls >= background_jobs.c.queued_polls,
                     )
                     .order_by(background_jobs.c.created_at)
-                    .limit(1)
+                    .limit(limit)
                 )
-                row = conn.execute(_locked(conn, query)).first()
-                if row is None:
-                    return None
+                # PostgreSQL: the rows stay locked until commit and SKIP LOCKED hides them from other claimers,
+                # so no two replicas take the same job. SQLite: BEGIN IMMEDIATE already made this the only writer.
+                rows = conn.execute(_locked(conn, query)).all()
+                if not rows:
+                    return []
+                ids = [row.response_id for row in rows]
                 conn.execute(
                     update(background_jobs)
-                    .where(background_jobs.c.response_id == row.response_id)
-                    .values(state="running", owner=owner, lease_expires_at=now + lease_seconds, polls=0)
+                    .where(background_jobs.c.response_id.in_(ids))
+                    .values(state="running", owner=owner, lease_expires_at=until, polls=0)
                 )
-                claimed = _job(row)
-            return replace(claimed, state="running", owner=owner, lease_expires_at=now + lease_seconds, polls=0)
+            return [replace(_job(row), state="running", owner=owner, lease_expires_at=until, polls=0) for row in rows]
 
         return await self._runner.run(work)
 

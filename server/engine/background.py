@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from server.engine.adopted import DEFAULT_LIMIT, AdoptedRuns
 from server.engine.emitter import TERMINAL_EVENTS
 from server.engine.ids import Clock
 from server.engine.notify import EventNotifier
@@ -75,6 +76,7 @@ class BackgroundOptions:
     store_false_ttl_seconds: float = 600.0
     shutdown_grace_seconds: float = 5.0
     hold: LifecycleHold = LifecycleHold()
+    adopted_limit: int = DEFAULT_LIMIT  # prepared runs of queued jobs kept in memory (server.engine.adopted)
 
 
 class EventLogWriter:
@@ -124,7 +126,8 @@ class Background:
         self._clock = clock
         self.notifier = notifier
         self.options = options
-        self.adopted: dict[str, Run] = {}  # runs submitted here, for this server's worker to pick up
+        # Runs submitted here, for this server's worker to pick up: a bounded number (beyond it, rebuilt).
+        self.adopted = AdoptedRuns(limit=options.adopted_limit)
         self.running: dict[str, Run] = {}  # runs this server's worker is running now
         self.wake = asyncio.Event()
 
@@ -168,8 +171,13 @@ class Background:
                 in_progress_polls=hold.in_progress_polls,
                 expires_at=None if requested_store else now + self.options.store_false_ttl_seconds,
             )
-            self.adopted[job.response_id] = run
-            await self._store.background.enqueue(job)
+            # Before the job is in: a worker that claims it must find the run (or its decisions) here.
+            self.adopted.add(job.response_id, run)
+            try:
+                await self._store.background.enqueue(job)
+            except BaseException:
+                self.adopted.discard(job.response_id)
+                raise
         finally:
             self._pipeline.in_flight.discard(response_id)
         self.wake.set()
@@ -196,7 +204,7 @@ class Background:
             return record.body
         job = await self._store.background.request_cancel(record.tenant, record.id)
         if job is not None and job.state == "queued" and await self._store.background.cancel_queued(record.id):
-            self.adopted.pop(record.id, None)
+            self.adopted.discard(record.id)
             body = ordered(record.body | {"status": "cancelled"})
             await self._store.responses.update(record.tenant, record.id, status="cancelled", body=body, output_items=[])
             self.notifier.notify(record.id)

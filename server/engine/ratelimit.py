@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from server.engine.adopted import pinned_decisions
 from server.engine.ids import Clock
 from server.errors import RateLimitError
 
@@ -79,7 +80,7 @@ class RateLimiter:
 
     def admit(self, tenant: str, model: str, *, tokens: int) -> None:
         """Count one request of ``tokens`` input tokens, or raise the real 429 when it does not fit."""
-        if not self.enabled:
+        if not self.enabled or pinned_decisions() is not None:  # a rebuilt background run: admitted at submission
             return
         window = self._window(tenant)
         wait = self._reset_in(window)

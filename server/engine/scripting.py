@@ -13,6 +13,7 @@ from scenarios.base import Backend, BackendEvent, BackendRequest
 from scenarios.registry import BackendRegistry
 from scenarios.scripted import NoTurnLeft, Scripts, TurnPlan
 from scenarios.spec import ErrorSpec, LatencySpec
+from server.engine.adopted import pinned_decisions
 from server.engine.pipeline import Pacing
 from server.errors import INTERNAL_ERROR_MESSAGE, APIError, InvalidRequestError
 
@@ -92,6 +93,14 @@ class Scripting:
         self._seed = seed
 
     def choose(self, tenant: str, request: BackendRequest) -> Choice:
+        decided = pinned_decisions()
+        if decided is not None:  # a background run rebuilt where it was submitted: its turn was chosen then
+            return Choice(
+                backend=decided.backend,
+                pacing=decided.pacing,
+                drop_after_events=decided.drop_after_events,
+                background=decided.lifecycle,
+            )
         plan = self.scripts.plan(tenant, request)
         if isinstance(plan, NoTurnLeft):
             raise InvalidRequestError(

@@ -18,9 +18,10 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from server.engine.adopted import Decisions, pinned
 from server.engine.background import Background, BackgroundOptions
 from server.engine.emitter import wire_event
-from server.engine.ids import Clock, IdFactory
+from server.engine.ids import Clock, IdFactory, SystemClock
 from server.engine.pipeline import GENERIC_FAILURE, Pipeline, Run
 from server.engine.recovery import fail_response
 from server.engine.skeleton import ordered
@@ -56,7 +57,10 @@ class BackgroundWorker:
         self.owner = f"worker_{secrets.token_hex(25)}"
         self._leasing = False  # whether this server holds response leases (rows to renew or drop)
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._jobs: dict[str, asyncio.Task[None]] = {}
+        self._jobs: dict[str, asyncio.Task[None]] = {}  # every job of this server's until its row is done
+        # The jobs that take a slot of ``concurrency``: until their response has ended. Writing the job row
+        # ``done`` after that is bookkeeping, and under load it waits its turn for the database like any write.
+        self._busy: set[str] = set()
         self._stopping = False
 
     def start(self) -> None:
@@ -92,26 +96,40 @@ class BackgroundWorker:
     # --- loops --------------------------------------------------------------------------------------------
 
     async def _claim_loop(self) -> None:
+        """Fill the free slots with the oldest claimable jobs: as many as are free, in one claim."""
         while not self._stopping:
-            claimed = False
-            if len(self._jobs) < self._options.concurrency:
+            free = self._options.concurrency - len(self._busy)
+            # Cleared before claiming: a job submitted meanwhile (or a slot freed) sets it again, and the wait
+            # below returns at once instead of after a poll interval.
+            self._background.wake.clear()
+            if free > 0:
+                claimed: list[JobRecord] = []
                 try:
-                    job = await self._store.background.claim(self.owner, self._clock.now(), self._options.lease_seconds)
+                    claimed = await self._store.background.claim(
+                        self.owner, self._clock.now(), self._options.lease_seconds, limit=free
+                    )
                 except Exception:
-                    log.exception("claiming a background job failed")
-                    job = None
-                if job is not None:
-                    claimed = True
+                    log.exception("claiming background jobs failed")
+                for job in claimed:
                     task = asyncio.get_running_loop().create_task(self._run_job(job), name=f"job-{job.response_id}")
                     self._jobs[job.response_id] = task
+                    self._busy.add(job.response_id)
                     task.add_done_callback(self._forget(job.response_id))
-            if not claimed:
-                self._background.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._background.wake.wait(), self._options.poll_seconds)
+                if claimed and len(claimed) == free:
+                    continue  # there may be more: claim again once a slot frees up (which sets the wake)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._background.wake.wait(), self._options.poll_seconds)
+
+    def _free_slot(self, response_id: str) -> None:
+        if response_id in self._busy:
+            full = len(self._busy) >= self._options.concurrency
+            self._busy.discard(response_id)
+            if full:  # the claim loop may be waiting for a free slot
+                self._background.wake.set()
 
     def _forget(self, response_id: str) -> Callable[[asyncio.Task[None]], None]:
         def forget(_task: asyncio.Task[None]) -> None:
+            self._free_slot(response_id)
             self._jobs.pop(response_id, None)
 
         return forget
@@ -208,16 +226,16 @@ class BackgroundWorker:
     # --- one job ------------------------------------------------------------------------------------------
 
     async def _run_job(self, job: JobRecord) -> None:
-        try:
-            run = self._background.adopted.pop(job.response_id, None)
-            if run is None:
-                run = await self._rebuild(job)
-                self._background.configure(run, streamed=bool(job.payload.get("stream")))
-                await self._pipeline.prime(run)
-        except Exception:
-            log.exception("cannot rebuild background response %s", job.response_id)
-            await self._end_failed(job)
-            return
+        kept = self._background.adopted.take(job.response_id)
+        if isinstance(kept, Run):
+            run = kept
+        else:
+            try:
+                run = await self._rebuilt(job, kept)
+            except Exception:
+                log.exception("cannot rebuild background response %s", job.response_id)
+                await self._end_failed(job)
+                return
         run.hold = lambda: self._hold_in_progress(job, run)
         self._background.running[job.response_id] = run
         try:
@@ -231,24 +249,52 @@ class BackgroundWorker:
             self._background.running.pop(job.response_id, None)
         if run.handed_back:
             return
+        # The response has ended (stored): the slot can take the next job while the row is written ``done``.
+        # The job stays in ``_jobs`` (its lease renewed) until then; were this server to die first, a takeover
+        # finds the response ended and only writes the row.
+        self._free_slot(job.response_id)
         await self._store.background.finish(job.response_id)
         final = run.fold.final or run.fold.response
         status = str(final["status"]) if final is not None else "failed"
         self._background.notifier.notify(job.response_id)
         self._background.finished(job.response_id, status)
 
+    async def _rebuilt(self, job: JobRecord, decisions: Decisions | None) -> Run:
+        """The job's run, prepared again from its stored request: with the decisions its submission made
+        when it was submitted here (``server.engine.adopted``), and with its stored input items."""
+        with pinned(decisions):
+            run = await self._rebuild(job)
+        self._background.configure(run, streamed=bool(job.payload.get("stream")))
+        await self._pipeline.prime(run)
+        if (job.payload.get("body") or {}).get("conversation") is not None and run.input_items:
+            # Preparing again gave the input items new ids; its conversation must get the ones stored with
+            # the response (and listed as its input items), as it would from the run prepared at submission.
+            page = await self._store.responses.list_input_items(
+                job.tenant, job.response_id, limit=len(run.input_items) + 1, order="asc"
+            )
+            if page is not None and len(page.data) == len(run.input_items):
+                run.input_items = page.data
+        return run
+
     async def _hold_in_progress(self, job: JobRecord, run: Run) -> None:
         """Keep the response in progress until the hold's time has passed and it was polled enough."""
         until = self._clock.now() + float(job.payload.get("in_progress_seconds") or 0)
         while not run.cancel.is_set():
-            if self._clock.now() >= until:
+            now = self._clock.now()
+            wait = self._options.poll_seconds
+            if now >= until:
                 if job.in_progress_polls <= 0:
                     return
                 current = await self._store.background.get(job.tenant, job.response_id)
                 if current is None or current.polls >= job.in_progress_polls:
                     return
+            elif isinstance(self._clock, SystemClock):
+                # The time left at once (a cancel still ends the wait): polling it cost a wake-up every poll
+                # interval for every held job, and under load overshot the hold by up to a poll and a loop
+                # turn. Other clocks (a test's) move only when told, so they are looked at every poll.
+                wait = until - now
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(run.cancel.wait(), self._options.poll_seconds)
+                await asyncio.wait_for(run.cancel.wait(), wait)
 
     async def _end_failed(self, job: JobRecord) -> None:
         """End a job whose server died: the response fails with the real generic error."""
