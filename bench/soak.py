@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx2
 
@@ -35,7 +35,16 @@ from bench.servers import Server, start
 from bench.soak_books import Background, Books, Turn, check, output_text
 
 MODEL = "gpt-4o"  # the echo model: each answer is the text it was sent
-_QUEUED = re.compile(r'^openai_emulator_background_jobs\{state="queued"\} (\S+)$', re.MULTILINE)
+_JOBS = re.compile(r'^openai_emulator_background_jobs\{state="(queued|done)"\} (\S+)$', re.MULTILINE)
+
+
+class Sample(NamedTuple):
+    """One look at the server: seconds since the start, its RSS, and its background jobs queued and done."""
+
+    at: float
+    rss_kib: int
+    queued: int
+    done: int
 
 
 def rss_kib(pid: int) -> int:
@@ -141,24 +150,30 @@ async def background_once(http: httpx2.AsyncClient, books: Books, text: str, *, 
         job.cancel_answer = cancelled.json()["status"] if cancelled is not None else "error"
 
 
-async def sample(http: httpx2.AsyncClient, pid: int, samples: list[tuple[float, int, int]], started: float) -> None:
-    """Every half second: the server's RSS, and its background queue's depth (from ``/metrics``)."""
-    queued = 0
+async def sample(http: httpx2.AsyncClient, pid: int, samples: list[Sample], started: float) -> None:
+    """Every half second: the server's RSS, and its background queue's depth and finished jobs (``/metrics``;
+    the server recounts them about once a second)."""
+    jobs = {"queued": 0, "done": 0}
     while True:
         try:
-            found = _QUEUED.search((await http.get("/metrics")).text)
+            text = (await http.get("/metrics")).text
         except httpx2.HTTPError:
-            found = None
-        queued = int(float(found.group(1))) if found else queued
-        samples.append((time.monotonic() - started, rss_kib(pid), queued))
+            text = ""
+        jobs |= {state: int(float(value)) for state, value in _JOBS.findall(text)}
+        samples.append(Sample(time.monotonic() - started, rss_kib(pid), jobs["queued"], jobs["done"]))
         await asyncio.sleep(0.5)
 
 
+def _at(samples: list[Sample], at: float) -> Sample | None:
+    """The first sample taken at or after ``at`` seconds, or None."""
+    return next((sample for sample in samples if sample.at >= at), None)
+
+
 async def soak(
-    base_url: str, pid: int, clients: int, seconds: float, *, background_every: int = 1
+    base_url: str, pid: int, clients: int, seconds: float, *, background_every: int = 1, points: int = 4
 ) -> tuple[Books, dict[str, Any]]:
     books = Books()
-    samples: list[tuple[float, int, int]] = []
+    samples: list[Sample] = []
     started = time.monotonic()
     until = started + seconds
     limits = httpx2.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
@@ -172,9 +187,14 @@ async def soak(
         rss_end = rss_kib(pid)
         sampler.cancel()
         await check(http, books)
+    last = samples[-1] if samples else Sample(traffic_seconds, rss_end, 0, 0)
     warmup = min(seconds / 4, 15.0)
-    rss_warm = next((rss for at, rss, _ in samples if at >= warmup), rss_end)
+    warm = _at(samples, warmup) or last
     served = sum(books.requests.values())
+
+    def at_fractions(n: int) -> list[Sample]:
+        return [_at(samples, seconds * k / n) or last for k in range(1, n + 1)]
+
     figures: dict[str, Any] = {
         "clients": clients,
         "seconds": round(traffic_seconds, 1),
@@ -186,19 +206,22 @@ async def soak(
         "lost_or_duplicated": books.problems["lost_or_duplicated"],
         "items_checked": books.items_checked,
         "background_final": dict(sorted(books.final_background.items())),
-        "rss_mib_start": round(samples[0][1] / 1024, 1) if samples else 0.0,
-        "rss_mib_warm": round(rss_warm / 1024, 1),
+        "rss_mib_start": round(samples[0].rss_kib / 1024, 1) if samples else 0.0,
+        "rss_mib_warm": round(warm.rss_kib / 1024, 1),
         "rss_mib_end": round(rss_end / 1024, 1),
-        "rss_mib_peak": round(max((rss for _, rss, _ in samples), default=rss_end) / 1024, 1),
-        "rss_mib_by_quarter": [
-            round(next((rss for at, rss, _ in samples if at >= seconds * q / 4), rss_end) / 1024, 1)
-            for q in (1, 2, 3, 4)
-        ],
-        "background_queued_by_quarter": [
-            next((queued for at, _, queued in samples if at >= seconds * q / 4), samples[-1][2] if samples else 0)
-            for q in (1, 2, 3, 4)
-        ],
+        "rss_mib_peak": round(max((s.rss_kib for s in samples), default=rss_end) / 1024, 1),
+        "rss_mib_by_quarter": [round(s.rss_kib / 1024, 1) for s in at_fractions(4)],
+        "background_queued_by_quarter": [s.queued for s in at_fractions(4)],
+        # Finished background jobs (run, or cancelled while queued) per second of traffic after warm-up, and
+        # submitted ones over the whole run: the worker keeps up when the first is not below the second.
+        "background_done_per_second": round((last.done - warm.done) / max(last.at - warm.at, 1e-9), 1),
+        "background_submitted_per_second": round(books.requests["background"] / traffic_seconds, 1),
+        "background_queued_end": last.queued,
     }
+    if points != 4:
+        figures["sample_at_seconds"] = [round(s.at) for s in at_fractions(points)]
+        figures["rss_mib_by_point"] = [round(s.rss_kib / 1024, 1) for s in at_fractions(points)]
+        figures["background_queued_by_point"] = [s.queued for s in at_fractions(points)]
     return books, figures
 
 
@@ -209,15 +232,17 @@ def run(
     *,
     max_growth_mib: float | None = None,
     background_every: int = 1,
+    points: int = 4,
 ) -> tuple[Books, dict[str, Any]]:
-    """Start a server, soak it, check the books; ``max_growth_mib`` bounds the RSS growth after warm-up."""
+    """Start a server, soak it, check the books; ``max_growth_mib`` bounds the RSS growth after warm-up;
+    ``points``: how many evenly spaced samples of RSS and queue depth to report besides the quarters."""
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'soak.db'}"
         command = [sys.executable, "-m", "server.cli", "serve", "--port", "{port}", "--log-level", "warning"]
         server: Server = start([*command, "--database-url", url, "--data-dir", tmp], health="/health")
         try:
             books, figures = asyncio.run(
-                soak(server.url, server.process.pid, clients, seconds, background_every=background_every)
+                soak(server.url, server.process.pid, clients, seconds, background_every=background_every, points=points)
             )
         finally:
             server.stop()
@@ -235,6 +260,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--max-growth-mib", type=float, default=64, help="RSS growth allowed after warm-up")
     parser.add_argument("--background-every", type=int, default=1, help="a background create every N turns")
+    parser.add_argument("--points", type=int, default=4, help="evenly spaced RSS and queue samples to report")
     args = parser.parse_args()
     books, figures = run(
         args.clients,
@@ -242,6 +268,7 @@ def main() -> None:
         args.database_url,
         max_growth_mib=args.max_growth_mib,
         background_every=args.background_every,
+        points=args.points,
     )
     print(json.dumps(figures))
     for problem in books.examples[:20]:
