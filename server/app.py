@@ -115,6 +115,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, end_orphans: b
                 model_overrides=settings.model_overrides,
                 prompts=prompts,
                 secret=settings.compaction_secret,
+                chain_cache_items=settings.chain_cache_items,
                 pacing=Pacing(
                     first_delta_seconds=settings.time_to_first_token_ms / 1000,
                     per_delta_seconds=1 / settings.tokens_per_second if settings.tokens_per_second else 0.0,

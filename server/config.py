@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Largest request body accepted; bigger ones get a 413 (counted as they arrive, never buffered).",
     )
+    chain_cache_items: int = Field(
+        20_000,
+        ge=0,
+        description="Items of previous_response_id chains kept in memory so chained requests need not re-read "
+        "them (0: none). Bounds the memory the cache takes; chains past it are read from the database.",
+    )
     journal: bool = Field(True, description="Keep the request journal (GET /__emulator__/journal).")
     journal_body_limit: int = Field(65_536, ge=0, description="Bytes of each request body the journal keeps.")
     journal_keep: int = Field(100_000, ge=1, description="Journal entries kept in all; older ones are trimmed.")

@@ -73,6 +73,11 @@ _BACKGROUND_JOBS = Gauge(
     ["state"],
     registry=REGISTRY,
 )
+_CHAIN_CACHE_ITEMS = Gauge(
+    "openai_emulator_chain_cache_items",
+    "Items held by the chain-context cache, counted per kept context (bounded by chain_cache_items).",
+    registry=REGISTRY,
+)
 for _state in BACKGROUND_JOB_STATES:
     _BACKGROUND_JOBS.labels(state=_state).set(0)
 
@@ -101,6 +106,10 @@ def stream_opened() -> None:
 
 def stream_closed() -> None:
     _STREAMS_OPEN.dec()
+
+
+def set_chain_cache_items(count: int) -> None:
+    _CHAIN_CACHE_ITEMS.set(count)
 
 
 def set_background_jobs(state: str, count: int) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.engine.chain import ChainCache, ChainContext, has_compaction
+from server.engine.chain import DEFAULT_MAX_ITEMS, ChainCache, ChainContext, has_compaction
 from server.engine.compaction import Compactor, Entry, flatten
 from server.engine.context import check_tool_call_pairing, normalize_input, turn_index
 from server.engine.ids import ResponseIds
@@ -91,12 +91,20 @@ def sent_items(raw: str | Sequence[JSONObject] | None) -> list[JSONObject]:
 class ContextAssembler:
     """Looks up what a request refers to and builds its context entries."""
 
-    def __init__(self, store: Store, *, prompts: PromptLibrary, compactor: Compactor, secret: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        prompts: PromptLibrary,
+        compactor: Compactor,
+        secret: str,
+        chain_cache_items: int = DEFAULT_MAX_ITEMS,
+    ) -> None:
         self._store = store
         self._prompts = prompts
         self._compactor = compactor
         self._resolver = ItemResolver(store.responses, secret=secret, compactor=compactor)
-        self._chains = ChainCache(store.responses, compactor)
+        self._chains = ChainCache(store.responses, compactor, max_items=chain_cache_items)
 
     async def assemble(self, tenant: str, request: CreateResponseRequest, ids: ResponseIds) -> Assembly:
         history: Sequence[JSONObject] = []

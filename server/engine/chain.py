@@ -25,6 +25,7 @@ from typing import Any
 from server.engine.compaction import Compactor, Entry, flatten
 from server.engine.context import Pairing, Turns
 from server.errors import InvalidRequestError
+from server.metrics import set_chain_cache_items
 from storage.base import ResponseRecord, ResponseRepo
 
 JSONObject = dict[str, Any]
@@ -120,4 +121,5 @@ class ChainCache:
             while self._held > self._max_items:
                 _, dropped = self._contexts.popitem(last=False)
                 self._held -= len(dropped.items)
+            set_chain_cache_items(self._held)
         return context

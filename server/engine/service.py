@@ -18,6 +18,7 @@ from scenarios.catalogue import ModelInfo, resolve, with_overrides
 from server.engine.assembly import Assembly, ContextAssembler
 from server.engine.attachments import check_attachments
 from server.engine.background import Background
+from server.engine.chain import DEFAULT_MAX_ITEMS as DEFAULT_CHAIN_CACHE_ITEMS
 from server.engine.compaction import Compactor, flatten, is_user_message, summary_cost
 from server.engine.emitter import Emitter, EmitterOptions
 from server.engine.ids import Clock, IdFactory, ResponseIds
@@ -51,6 +52,7 @@ class ServiceOptions:
     model_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     prompts: PromptLibrary = field(default_factory=PromptLibrary)
     secret: str = DEFAULT_SECRET  # seals reasoning and compaction content (setting compaction_secret)
+    chain_cache_items: int = DEFAULT_CHAIN_CACHE_ITEMS  # (setting chain_cache_items, server.engine.chain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,11 @@ class ResponsesService:
         self.background: Background | None = None  # wired by the app, which also starts the worker
         self._compactor = Compactor(options.secret)
         self._assembler = ContextAssembler(
-            store, prompts=options.prompts, compactor=self._compactor, secret=options.secret
+            store,
+            prompts=options.prompts,
+            compactor=self._compactor,
+            secret=options.secret,
+            chain_cache_items=options.chain_cache_items,
         )
         for name, changes in options.model_overrides.items():
             with_overrides(resolve(name), changes)  # a bad override stops start-up, not the first request

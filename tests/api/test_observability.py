@@ -7,6 +7,7 @@ import logging
 
 import httpx2
 import pytest
+from openai import AsyncOpenAI
 from prometheus_client.parser import text_string_to_metric_families
 
 from server import metrics
@@ -154,3 +155,20 @@ async def test_background_jobs_are_exported_by_state_at_zero_until_reported(http
         assert (await scrape(http))[("openai_emulator_background_jobs", (("state", "queued"),))] == 3
     finally:
         metrics.set_background_jobs("queued", 0)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"chain_cache_items": 6}])
+async def test_the_chain_cache_holds_no_more_items_than_its_setting_and_exports_how_many(
+    http: httpx2.AsyncClient, client: AsyncOpenAI
+) -> None:
+    previous = None
+    held: list[float] = []
+    for turn in range(6):  # the context a turn continues holds 2 items more than the one before
+        response = await client.responses.create(
+            model="gpt-4o", input=f"turn {turn}", **({"previous_response_id": previous} if previous else {})
+        )
+        previous = response.id
+        held.append((await scrape(http))[("openai_emulator_chain_cache_items", ())])
+    assert response.output_text == "turn 5"
+    # Kept: 2; 2 + 4; then 6 alone (the older two make room); 8 and 10 are more than the cache holds.
+    assert held[1:] == [2, 6, 6, 6, 6]
