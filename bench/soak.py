@@ -36,15 +36,18 @@ from bench.soak_books import Background, Books, Turn, check, output_text
 
 MODEL = "gpt-4o"  # the echo model: each answer is the text it was sent
 _JOBS = re.compile(r'^openai_emulator_background_jobs\{state="(queued|done)"\} (\S+)$', re.MULTILINE)
+_CHAIN_ITEMS = re.compile(r"^openai_emulator_chain_cache_items (\S+)$", re.MULTILINE)
 
 
 class Sample(NamedTuple):
-    """One look at the server: seconds since the start, its RSS, and its background jobs queued and done."""
+    """One look at the server: seconds since the start, its RSS, its background jobs queued and done, and the
+    items its chain-context cache holds (bounded by the setting ``chain_cache_items``)."""
 
     at: float
     rss_kib: int
     queued: int
     done: int
+    chain_items: int = 0
 
 
 def rss_kib(pid: int) -> int:
@@ -96,18 +99,40 @@ async def stream_once(http: httpx2.AsyncClient, books: Books, text: str) -> None
     books.created.append((last["id"], text))
 
 
-async def client(
-    http: httpx2.AsyncClient, index: int, until: float, books: Books, *, background_every: int = 1
-) -> None:
+async def new_conversation(http: httpx2.AsyncClient, books: Books) -> str | None:
     conversation = await books.call("conversation_create", http.post("/v1/conversations", json={}))
-    conversation_id = conversation.json()["id"] if conversation is not None else None
+    conversation_id: str | None = conversation.json()["id"] if conversation is not None else None
     if conversation_id is not None:
         books.conversations[conversation_id] = []
+    return conversation_id
+
+
+def new_chain(books: Books) -> list[tuple[str, str]]:
     chain: list[tuple[str, str]] = []
     books.chains.append(chain)
+    return chain
+
+
+async def client(
+    http: httpx2.AsyncClient,
+    index: int,
+    until: float,
+    books: Books,
+    *,
+    background_every: int = 1,
+    restart_every: int = 0,
+) -> None:
+    """One soak client's turns until ``until``. Its chain and conversation grow by one response a turn, and
+    start over every ``restart_every`` turns (0: never), which keeps the load the same from minute to minute
+    (a context that only grows makes every later request bigger)."""
+    conversation_id = await new_conversation(http, books)
+    chain = new_chain(books)
     turn = submitted = 0
     while time.monotonic() < until:
         turn += 1
+        if restart_every and turn % restart_every == 0:
+            conversation_id = await new_conversation(http, books)
+            chain = new_chain(books)
         text = f"client {index} turn {turn}"
         created = await books.call("create", http.post("/v1/responses", json={"model": MODEL, "input": text}))
         if created is not None:
@@ -160,7 +185,9 @@ async def sample(http: httpx2.AsyncClient, pid: int, samples: list[Sample], star
         except httpx2.HTTPError:
             text = ""
         jobs |= {state: int(float(value)) for state, value in _JOBS.findall(text)}
-        samples.append(Sample(time.monotonic() - started, rss_kib(pid), jobs["queued"], jobs["done"]))
+        found = _CHAIN_ITEMS.search(text)
+        chain_items = int(float(found.group(1))) if found else (samples[-1].chain_items if samples else 0)
+        samples.append(Sample(time.monotonic() - started, rss_kib(pid), jobs["queued"], jobs["done"], chain_items))
         await asyncio.sleep(0.5)
 
 
@@ -170,7 +197,14 @@ def _at(samples: list[Sample], at: float) -> Sample | None:
 
 
 async def soak(
-    base_url: str, pid: int, clients: int, seconds: float, *, background_every: int = 1, points: int = 4
+    base_url: str,
+    pid: int,
+    clients: int,
+    seconds: float,
+    *,
+    background_every: int = 1,
+    points: int = 4,
+    restart_every: int = 0,
 ) -> tuple[Books, dict[str, Any]]:
     books = Books()
     samples: list[Sample] = []
@@ -181,7 +215,10 @@ async def soak(
         http.headers["Authorization"] = "Bearer sk-soak"
         sampler = asyncio.get_running_loop().create_task(sample(http, pid, samples, started))
         await asyncio.gather(
-            *(client(http, i, until, books, background_every=background_every) for i in range(clients))
+            *(
+                client(http, i, until, books, background_every=background_every, restart_every=restart_every)
+                for i in range(clients)
+            )
         )
         traffic_seconds = time.monotonic() - started
         rss_end = rss_kib(pid)
@@ -222,6 +259,7 @@ async def soak(
         figures["sample_at_seconds"] = [round(s.at) for s in at_fractions(points)]
         figures["rss_mib_by_point"] = [round(s.rss_kib / 1024, 1) for s in at_fractions(points)]
         figures["background_queued_by_point"] = [s.queued for s in at_fractions(points)]
+        figures["chain_cache_items_by_point"] = [s.chain_items for s in at_fractions(points)]
     return books, figures
 
 
@@ -233,6 +271,7 @@ def run(
     max_growth_mib: float | None = None,
     background_every: int = 1,
     points: int = 4,
+    restart_every: int = 0,
 ) -> tuple[Books, dict[str, Any]]:
     """Start a server, soak it, check the books; ``max_growth_mib`` bounds the RSS growth after warm-up;
     ``points``: how many evenly spaced samples of RSS and queue depth to report besides the quarters."""
@@ -242,7 +281,15 @@ def run(
         server: Server = start([*command, "--database-url", url, "--data-dir", tmp], health="/health")
         try:
             books, figures = asyncio.run(
-                soak(server.url, server.process.pid, clients, seconds, background_every=background_every, points=points)
+                soak(
+                    server.url,
+                    server.process.pid,
+                    clients,
+                    seconds,
+                    background_every=background_every,
+                    points=points,
+                    restart_every=restart_every,
+                )
             )
         finally:
             server.stop()
@@ -261,6 +308,9 @@ def main() -> None:
     parser.add_argument("--max-growth-mib", type=float, default=64, help="RSS growth allowed after warm-up")
     parser.add_argument("--background-every", type=int, default=1, help="a background create every N turns")
     parser.add_argument("--points", type=int, default=4, help="evenly spaced RSS and queue samples to report")
+    parser.add_argument(
+        "--restart-every", type=int, default=0, help="each client starts a new chain and conversation every N turns"
+    )
     args = parser.parse_args()
     books, figures = run(
         args.clients,
@@ -269,6 +319,7 @@ def main() -> None:
         max_growth_mib=args.max_growth_mib,
         background_every=args.background_every,
         points=args.points,
+        restart_every=args.restart_every,
     )
     print(json.dumps(figures))
     for problem in books.examples[:20]:
