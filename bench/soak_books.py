@@ -175,10 +175,11 @@ async def _check_conversation(http: httpx2.AsyncClient, books: Books, conversati
 
 async def _check_background(http: httpx2.AsyncClient, books: Books, job: Background, deadline: float) -> None:
     """Ends completed with its text, or cancelled; a cancel's answer is the final status once it is final."""
-    final: JSONObject | None = None
-    while time.monotonic() < deadline:
+    # Read at least once whatever the time: the deadline only bounds the wait for a job still running (a
+    # check that started after it used to skip the job, and its count stayed out of the books).
+    while True:
         final = await _get(http, books, f"/v1/responses/{job.response_id}")
-        if final is None or final["status"] not in UNFINISHED:
+        if final is None or final["status"] not in UNFINISHED or time.monotonic() >= deadline:
             break
         await asyncio.sleep(0.25)
     if final is None:
