@@ -79,6 +79,7 @@ def start_in_process(settings_overrides: Mapping[str, Any], directory: Path) -> 
     from server.app import create_app
     from server.commands.serve import bind_socket
     from server.config import Settings
+    from server.http_protocol import CorkedHttpToolsProtocol
 
     overrides = {"database_url": f"sqlite:///{directory / 'emulator.db'}", "log_level": "warning"}
     settings = Settings(**{**overrides, **settings_overrides, "host": "127.0.0.1", "port": 0})
@@ -90,6 +91,7 @@ def start_in_process(settings_overrides: Mapping[str, Any], directory: Path) -> 
         access_log=False,
         log_config=None,  # leave the test session's logging alone
         lifespan="on",
+        http=CorkedHttpToolsProtocol,  # as `serve` runs it
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="openai-emulator", daemon=True)

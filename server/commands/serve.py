@@ -96,6 +96,7 @@ def build_app_or_fail(settings: Settings) -> FastAPI:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.http_protocol import CorkedHttpToolsProtocol
     from server.logs import logging_config
 
     settings = settings_from_args(args)
@@ -110,6 +111,7 @@ def serve(args: argparse.Namespace) -> int:
             log_config=logging_config(settings.log_level, settings.log_format),
             log_level=settings.log_level,
             access_log=False,  # our own request line replaces it (server.api.observability)
+            http=CorkedHttpToolsProtocol,  # one socket write per response (server.http_protocol)
         )
         host, port = sock.getsockname()[:2]
         log.info("listening", extra={"url": f"http://{_url_host(host)}:{port}"})
