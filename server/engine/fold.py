@@ -23,7 +23,7 @@ class StreamInvariantError(AssertionError):
 class Fold:
     """Accumulates events; ``response`` is the current snapshot, ``final`` the terminal one.
 
-    Events are never changed once emitted (the emitter builds each from fresh copies, and every sink only
+    Events are never changed once emitted (the emitter copies what it goes on changing, and every sink only
     reads them), so the fold keeps lifecycle snapshots and done items as they came, and copies only what it
     accumulates deltas into. Copying every snapshot was ~7% of a create (issue 8's profile).
     """
@@ -81,7 +81,10 @@ class Fold:
             raise StreamInvariantError(
                 f"Received a content event for output index {index} before receiving its output item"
             )
-        return self.items[index]
+        item = self.items[index]
+        if item is self.done.get(index):  # never accumulate into an item as its done event sent it
+            item = self.items[index] = clone(item)
+        return item
 
     def _item_done(self, event: JSONObject) -> None:
         item = self._item(event)
@@ -90,7 +93,8 @@ class Fold:
             raise StreamInvariantError("Completed output item identity changed.")
         self._check_accumulated(item, finished)
         self.done[event["output_index"]] = finished
-        self.items[event["output_index"]] = clone(finished)  # what later deltas (a broken stream) would touch
+        # Kept as sent: only a broken stream's later deltas would touch it, and ``_item`` copies it for them.
+        self.items[event["output_index"]] = finished
 
     def _check_accumulated(self, accumulated: JSONObject, finished: JSONObject) -> None:
         """What the deltas built must be what the done event says."""
