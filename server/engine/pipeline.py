@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 
@@ -25,7 +25,6 @@ from server.engine.ratelimit import RateLimiter
 from storage.base import ResponseRecord, Store
 
 JSONObject = dict[str, Any]
-T = TypeVar("T")
 log = logging.getLogger("openai_emulator.pipeline")
 
 GENERIC_FAILURE = (
@@ -192,7 +191,8 @@ class Pipeline:
                 yield emitter.feed(leading)
             if emitter.finished:
                 return
-            async with _closing(run.backend.stream(run.backend_request)) as backend_events:
+            backend_events = run.backend.stream(run.backend_request)
+            try:
                 async for backend_event in backend_events:
                     if run.cancel_requested:
                         return  # cancelled: events() ends the response as cancelled
@@ -215,6 +215,12 @@ class Pipeline:
                             yield [event]
                     if emitter.finished:
                         break
+            finally:
+                # Closed now when the run stops early (disconnect, budget), so its cleanup runs at once. Backends
+                # are usually async generators, but the contract only promises an async iterator.
+                aclose = getattr(backend_events, "aclose", None)
+                if aclose is not None:
+                    await aclose()
             closing = emitter.finish()
         except Exception:  # a backend bug must end the response as failed, never hang or 500 mid-stream
             log.exception("backend %s failed", run.backend.name)
@@ -306,17 +312,3 @@ class Pipeline:
         )
         await repo.insert(record, input_items=run.input_items, output_items=response["output"])
         run.inserted = True
-
-
-@asynccontextmanager
-async def _closing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
-    """Close a backend's stream when the run stops early (disconnect, budget), so its cleanup runs now.
-
-    Backends are usually async generators, but the contract only promises an async iterator.
-    """
-    try:
-        yield iterator
-    finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
