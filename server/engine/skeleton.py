@@ -32,13 +32,16 @@ _RESOLVED_TIER = {None: "default", "auto": "default", "default": "default", "fas
 
 
 def ordered(response: JSONObject) -> JSONObject:
-    """Put a Response's keys in the real API's order."""
+    """Put a Response's keys in the real API's order: ``response`` itself when they already are (callers pass
+    a dict of their own), else a reordered copy."""
     keys = tuple(response)
     order = _ORDERS.get(keys)
     if order is None:
         order = _order(keys)
         if len(_ORDERS) < _ORDERS_KEPT:
             _ORDERS[keys] = order
+    if order == keys:  # the skeleton and the terminal Response mostly are: no copy needed
+        return response
     return {k: response[k] for k in order}
 
 
