@@ -61,6 +61,7 @@ class IdFactory:
         self._lock = threading.Lock()
         self._stem = "" if self._seeded else self._draw_stem()  # (a seed's sequence must stay as it was)
         self._counter = itertools.count()  # next() is one C call, atomic under the GIL
+        self._second, self._second_hex = -1, ""
         if not self._seeded:
             _UNSEEDED.add(self)
 
@@ -86,8 +87,11 @@ class IdFactory:
         if self._seeded:
             return self.hex(_HEX_LEN)
         count = next(self._counter) % _COUNTER_MODULUS
-        tail = self._random.getrandbits(96)
-        return f"{self._stem}{count:06x}00{int(time.time()) & 0xFFFFFFFF:08x}{tail:024x}"
+        second = int(time.time())
+        if second != self._second:  # formatted once a second rather than for every id
+            self._second, self._second_hex = second, f"{second & 0xFFFFFFFF:08x}"
+        # randbytes().hex() writes the 24 random digits in about half the time of formatting a 96-bit int.
+        return f"{self._stem}{count:06x}00{self._second_hex}{self._random.randbytes(12).hex()}"
 
     def family_tail(self) -> str:
         """The 25 hex digits that follow a family's shared stem in each of its ids."""
