@@ -138,7 +138,9 @@ class SqliteDirect:
             self._group, self._group_loop = [], loop
             loop.call_soon(self._commit_group)
         self._group.append(pending)
-        return await asyncio.shield(pending.future)
+        # Not shielded: the group commits the work whether or not its caller is still waiting (a cancelled
+        # caller only cancels the future, which ``_settle`` then skips); a shield cost a second future per write.
+        return await pending.future
 
     def _commit_group(self) -> None:
         group, self._group, self._group_loop = self._group or [], None, None
