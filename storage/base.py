@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from storage.frozen import checked_frozen
+
 JSONObject = dict[str, Any]
 Order = Literal["asc", "desc"]
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen
 class ResponseRecord:
     """One stored response: its indexed columns plus the Response object as emitted (``body``).
 
@@ -200,7 +202,7 @@ class ConversationRepo(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen
 class JournalEntry:
     """One request as the journal keeps it: indexed columns, and ``data`` (body, masked headers, status…)."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from server.engine.chain import DEFAULT_MAX_ITEMS, ChainCache, ChainContext, has_compaction
@@ -23,11 +22,12 @@ from server.engine.references import ItemResolver
 from server.errors import InvalidRequestError, conversation_not_found
 from server.protocol.requests import CreateResponseRequest
 from storage.base import ResponseRecord, Store
+from storage.frozen import checked_frozen
 
 JSONObject = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen
 class Assembly:
     """A request's context before fitting.
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from server.engine.opaque import OpaqueError, invalid_encrypted_content, seal, unseal
 from server.engine.tokens import count_item
+from storage.frozen import checked_frozen
 
 JSONObject = dict[str, Any]
 
@@ -43,7 +43,7 @@ def _signature(item: JSONObject) -> str:
     return json.dumps({k: v for k, v in item.items() if k not in ("id", "status")}, sort_keys=True)
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen
 class Entry:
     """One unit of a context: a plain item, or a compaction block (``marker`` set) standing for ``items``.
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from openai.types.responses.response_item import ResponseItem
 
 from server.engine.ids import ResponseIds
 from server.errors import InvalidRequestError
+from storage.frozen import checked_frozen
 
 JSONObject = dict[str, Any]
 
@@ -126,7 +127,7 @@ def normalize_input(raw: str | Sequence[JSONObject] | None, ids: ResponseIds) ->
     return items
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen
 class Turns:
     """How many model replies a context holds (runs of consecutive model-produced items), so far.
 
@@ -153,7 +154,7 @@ def turn_index(items: Sequence[JSONObject]) -> int:
     return Turns().after(items).count
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen
 class Pairing:
     """Tool calls and outputs seen so far in a context (REFERENCE §B.3), as a state: see ``Turns``.
 

@@ -8,24 +8,14 @@ normalises them. ``fields_set`` records which keys the client actually sent, sin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, dataclass_transform
+from typing import Any, Literal
+
+from storage.frozen import checked_frozen
 
 JSONObject = dict[str, Any]
-_C = TypeVar("_C")
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def _checked_frozen(cls: type[_C]) -> type[_C]:
-    """A slotted dataclass that the type checker treats as frozen, without the runtime guard.
-
-    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``: for the 39 fields of a
-    create request that was ~9 us against ~3 us, about 2% of a create (issue 8's profile). Nothing assigns to
-    a request; mypy (strict, in CI) rejects any code that would.
-    """
-    return dataclass(slots=True)(cls)
-
-
-@_checked_frozen
+@checked_frozen
 class CreateResponseRequest:
     """``POST /v1/responses`` (and, with ``personality``, ``POST /v1/responses/input_tokens``)."""
 
