@@ -128,7 +128,10 @@ class Scripts:
         self._tenants: dict[str, _TenantState] = {}
 
     def _state(self, tenant: str) -> _TenantState:
-        return self._tenants.setdefault(tenant, _TenantState())
+        state = self._tenants.get(tenant)
+        if state is None:  # (setdefault would build a state, a deque and three dicts, on every request)
+            state = self._tenants[tenant] = _TenantState()
+        return state
 
     # --- control ------------------------------------------------------------------------------------------
 
@@ -188,7 +191,6 @@ class Scripts:
         scenarios; the global scenarios; first match wins.
         """
         state = self._state(tenant)
-        variables = {"input": last_user_text(request.context)}
         if state.queue:
             head = state.queue[0]
             key = (QUEUE, len(state.queue))  # errors given by the reply now at the head of the queue
@@ -196,7 +198,7 @@ class Scripts:
                 state.errors[key] = state.errors.get(key, 0) + 1
                 return TurnPlan(scenario=QUEUE, turn=request.turn_index, error=head.error)
             state.errors.pop(key, None)
-            return _plan_turn(QUEUE, request.turn_index, state.queue.popleft(), variables)
+            return _plan_turn(QUEUE, request.turn_index, state.queue.popleft(), _variables(request))
         chosen = self._choose(state, request)
         if chosen is None:
             return None
@@ -216,7 +218,7 @@ class Scripts:
             state.errors[key] = state.errors.get(key, 0) + 1
             return TurnPlan(scenario=scenario.name, turn=index, error=turn.error)
         state.served[key] = state.served.get(key, 0) + 1
-        return _plan_turn(scenario.name, index, turn, variables | groups)
+        return _plan_turn(scenario.name, index, turn, _variables(request) | groups)
 
     def _choose(self, state: _TenantState, request: BackendRequest) -> tuple[Scenario, dict[str, str]] | None:
         wanted = request.headers.get(SCENARIO_HEADER)
@@ -231,6 +233,11 @@ class Scripts:
                 if groups is not None:
                     return scenario, groups
         return None
+
+
+def _variables(request: BackendRequest) -> dict[str, str]:
+    """What a turn's text may quote; worked out only for a scripted turn (most requests have none)."""
+    return {"input": last_user_text(request.context)}
 
 
 def _fill(value: Any, variables: Mapping[str, str]) -> Any:
