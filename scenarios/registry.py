@@ -20,6 +20,9 @@ ENTRY_POINT_GROUP = "openai_emulator.backends"
 log = logging.getLogger("openai_emulator.backends")
 
 
+_ROUTED_KEPT = 1024
+
+
 class BackendRegistry:
     """Name -> backend, model-glob routing, and one default."""
 
@@ -27,6 +30,9 @@ class BackendRegistry:
         self._default: Backend = default or EchoBackend()
         self._backends: dict[str, Backend] = {self._default.name: self._default}
         self._routes = dict(routes or {})
+        # Model -> backend as routed: matching every glob on every request showed in a create's profile.
+        # Bounded (cleared when full), as model names come from clients; emptied when a backend registers.
+        self._routed: dict[str, Backend] = {}
 
     @property
     def default(self) -> Backend:
@@ -38,12 +44,22 @@ class BackendRegistry:
 
     def register(self, backend: Backend) -> None:
         self._backends[backend.name] = backend
+        self._routed.clear()
 
     def get(self, name: str) -> Backend | None:
         return self._backends.get(name)
 
     def for_model(self, model: str) -> Backend:
         """The backend that answers requests for ``model``."""
+        backend = self._routed.get(model)
+        if backend is None:
+            backend = self._route(model)
+            if len(self._routed) >= _ROUTED_KEPT:
+                self._routed.clear()
+            self._routed[model] = backend
+        return backend
+
+    def _route(self, model: str) -> Backend:
         for pattern, name in self._routes.items():
             if fnmatch.fnmatchcase(model, pattern):
                 return self._backends[name]
