@@ -34,6 +34,11 @@ from server.errors import INTERNAL_ERROR_MESSAGE, APIError, PayloadTooLargeError
 log = logging.getLogger("openai_emulator.http")
 
 _EVENT_STREAM = b"text/event-stream"
+_CONSTANT_HEADERS = (
+    (b"openai-version", OPENAI_VERSION.encode()),
+    (b"openai-organization", b"user-emulator"),
+    (b"access-control-expose-headers", b"X-Request-ID"),
+)
 
 
 class ApiFront:
@@ -91,18 +96,19 @@ class ApiFront:
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
                 headers: list[Any] = list(message.get("headers", []))
-                if any(name == b"content-type" and value.startswith(_EVENT_STREAM) for name, value in headers):
-                    outcome["stream"] = True
-                    metrics.stream_opened()
+                for name, value in headers:
+                    if name == b"content-type":
+                        if value.startswith(_EVENT_STREAM):
+                            outcome["stream"] = True
+                            metrics.stream_opened()
+                        break
                 elapsed = int((time.perf_counter() - started) * 1000)
-                headers += [
+                headers += (
                     (b"x-request-id", request_id.encode()),
                     (b"openai-processing-ms", str(elapsed).encode()),
-                    (b"openai-version", OPENAI_VERSION.encode()),
-                    (b"openai-organization", b"user-emulator"),
-                    (b"access-control-expose-headers", b"X-Request-ID"),
-                    *self._rate_limit_headers(state, headers),
-                ]
+                )
+                headers += _CONSTANT_HEADERS
+                headers += self._rate_limit_headers(state, headers)
                 message["headers"] = headers
             elif writer is not None and message["type"] == "http.response.body" and len(head) <= journal_limit:
                 head.extend(message.get("body", b""))
