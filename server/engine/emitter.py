@@ -44,6 +44,10 @@ _ARGUMENT_CHUNK = 8  # characters of function-call arguments per delta event
 def wire_event(event_type: str, sequence_number: int, **fields: Any) -> JSONObject:
     """A wire event with the observed key order: ``type`` first, the rest alphabetical."""
     fields["sequence_number"] = sequence_number
+    return _ordered_event(event_type, fields)
+
+
+def _ordered_event(event_type: str, fields: dict[str, Any]) -> JSONObject:
     keys = tuple(fields)
     order = _FIELD_ORDERS.get(keys)
     if order is None:
@@ -218,9 +222,9 @@ class Emitter:
     # --- lifecycle ------------------------------------------------------------------------------------------
 
     def _next(self, event_type: str, **fields: Any) -> JSONObject:
-        event = wire_event(event_type, self.sequence, **fields)
+        fields["sequence_number"] = self.sequence  # (as wire_event does, without packing the fields again)
         self.sequence += 1
-        return event
+        return _ordered_event(event_type, fields)
 
     def _lifecycle(self, event_type: str, status: str) -> JSONObject:
         # A shallow copy: nobody changes an emitted event or the skeleton, so they may share nested values.
