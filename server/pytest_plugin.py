@@ -92,6 +92,7 @@ def start_in_process(settings_overrides: Mapping[str, Any], directory: Path) -> 
         log_config=None,  # leave the test session's logging alone
         lifespan="on",
         http=CorkedHttpToolsProtocol,  # as `serve` runs it
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="openai-emulator", daemon=True)

@@ -112,6 +112,9 @@ def serve(args: argparse.Namespace) -> int:
             log_level=settings.log_level,
             access_log=False,  # our own request line replaces it (server.api.observability)
             http=CorkedHttpToolsProtocol,  # one socket write per response (server.http_protocol)
+            # Nothing here reads the client's address, so X-Forwarded-* need not be parsed on every request
+            # (uvicorn's proxy-headers layer was ~1.5% of a create's profile).
+            proxy_headers=False,
         )
         host, port = sock.getsockname()[:2]
         log.info("listening", extra={"url": f"http://{_url_host(host)}:{port}"})
