@@ -175,9 +175,7 @@ class Pipeline:
                     yield event
                     sent += 1
         finally:
-            if not run.fold.terminal and not run.handed_back:
-                with anyio.CancelScope(shield=True):
-                    await self._abandon(run)
+            await self._end_unfinished(run)
             if leased:
                 self.in_flight.discard(run.emitter.ids.response_id)
 
@@ -241,9 +239,7 @@ class Pipeline:
                 async for batch in batches:
                     await self._take(run, batch)
         finally:
-            if not run.fold.terminal and not run.handed_back:
-                with anyio.CancelScope(shield=True):
-                    await self._abandon(run)
+            await self._end_unfinished(run)
         assert run.fold.final is not None
         return run.fold.final
 
@@ -293,6 +289,13 @@ class Pipeline:
         if not await self._store.conversations.append_items(run.tenant, conversation_id, items):
             # Deleted while the response ran: the response stands, the turn has nowhere to go.
             log.warning("conversation %s vanished before response %s finished", conversation_id, response["id"])
+
+    async def _end_unfinished(self, run: Run) -> None:
+        """A run that stopped before its terminal event (and was not handed to another server) is abandoned,
+        even while its task is being cancelled."""
+        if not run.fold.terminal and not run.handed_back:
+            with anyio.CancelScope(shield=True):
+                await self._abandon(run)
 
     async def _abandon(self, run: Run) -> None:
         # No SSE event exists for this; the stored object is what a later GET sees. `cancelled` is the status
