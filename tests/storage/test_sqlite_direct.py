@@ -152,6 +152,16 @@ async def test_concurrent_writes_share_one_commit(file_store: tuple[SqlStore, Pa
         assert await store.responses.get("t", rid) is not None
 
 
+async def test_a_write_made_on_the_next_turn_still_joins_the_group(file_store: tuple[SqlStore, Path]) -> None:
+    """As a request that the loop's next poll delivered: it reaches its write a turn after the first one."""
+    store, _ = file_store
+    first = asyncio.ensure_future(store.responses.insert(_record("resp_t0"), input_items=[]))
+    await asyncio.sleep(0)  # one turn: the first write has joined its group
+    assert not first.done()
+    await asyncio.gather(first, store.responses.insert(_record("resp_t1"), input_items=[]))
+    assert (_direct(store).groups_committed, _direct(store).grouped_writes) == (1, 2)
+
+
 async def test_a_failing_write_in_a_group_fails_alone(file_store: tuple[SqlStore, Path]) -> None:
     store, _ = file_store
     await store.responses.insert(_record("resp_taken"), input_items=[])
