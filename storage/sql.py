@@ -33,6 +33,7 @@ from storage.sql_common import queue_sqlite_writers, transaction
 from storage.sql_conversations import SqlConversationRepo
 from storage.sql_journal import SqlJournal
 from storage.sql_responses import SqlResponseRepo
+from storage.sqlite_background import SqliteBackground
 from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_direct import SqliteDirect
 from storage.sqlite_journal import SqliteJournal
@@ -126,7 +127,7 @@ class SqlStore:
         )
         self._conversations = SqlConversationRepo(engine, runner)
         self._journal = SqlJournal(engine, runner) if direct is None else SqliteJournal(engine, runner, direct)
-        self._background = SqlBackground(engine, runner)
+        self._background = SqlBackground(engine, runner) if direct is None else SqliteBackground(engine, runner, direct)
 
     @property
     def engine(self) -> Engine:

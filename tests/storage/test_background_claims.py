@@ -113,3 +113,25 @@ async def test_claimers_racing_on_one_database_never_take_the_same_job(shared_ur
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_an_empty_claim_on_sqlite_opens_no_write_transaction(tmp_path: Path) -> None:
+    """The claim loop polls 50 times a second: with nothing claimable it must not take the write lock."""
+    store = open_store(f"sqlite:///{tmp_path / 'emulator.db'}")
+    try:
+        await store.background.enqueue(queued(0, queued_until=NOW + 10))  # held: not claimable yet
+        begins: list[object] = []
+
+        def began(conn: object) -> None:
+            begins.append(conn)
+
+        event.listen(store.engine, "begin", began)
+        try:
+            assert await store.background.claim("w", NOW, LEASE, limit=5) == []
+            assert begins == []
+            assert [j.response_id for j in await store.background.claim("w", NOW + 10, LEASE, limit=5)] == ["resp_0000"]
+            assert len(begins) == 1
+        finally:
+            event.remove(store.engine, "begin", began)
+    finally:
+        await store.close()
