@@ -3,7 +3,9 @@
 The emitter owns everything a backend must not get wrong: item ids, ``output_index``, ``content_index``,
 ``sequence_number`` (0..n, no gaps), obfuscation padding on deltas, the lifecycle snapshots, the
 ``max_output_tokens`` budget, and exactly one terminal event. Payload keys are ``type`` first, then
-alphabetical, as the 2026 captures show.
+alphabetical, as the 2026 captures show. The events of a text reply, which every response has, are written as
+literal dicts with their keys in that order (a quarter of the cost of ordering keyword arguments, ~5 us of a
+short create, issue 8); the rarer ones go through ``_next``, which sorts.
 """
 
 from __future__ import annotations
@@ -222,15 +224,21 @@ class Emitter:
     # --- lifecycle ------------------------------------------------------------------------------------------
 
     def _next(self, event_type: str, **fields: Any) -> JSONObject:
-        fields["sequence_number"] = self.sequence  # (as wire_event does, without packing the fields again)
-        self.sequence += 1
+        fields["sequence_number"] = self._sequence()  # (as wire_event does, without packing the fields again)
         return _ordered_event(event_type, fields)
+
+    def _sequence(self) -> int:
+        """The next event's sequence number. Literal events call it where ``sequence_number`` sorts among their
+        keys, so that numbers still follow the order the events are made in."""
+        sequence = self.sequence
+        self.sequence = sequence + 1
+        return sequence
 
     def _lifecycle(self, event_type: str, status: str) -> JSONObject:
         # A shallow copy: nobody changes an emitted event or the skeleton, so they may share nested values.
         snapshot = dict(self.skeleton)
         snapshot["status"] = status
-        return self._next(event_type, response=snapshot)
+        return {"type": event_type, "response": snapshot, "sequence_number": self._sequence()}
 
     def _usage(self) -> JSONObject:
         input_tokens = self.options.input_tokens
@@ -262,7 +270,7 @@ class Emitter:
             web_search = {**tool_usage["web_search"], "num_requests": self._web_searches}
             response["tool_usage"] = {**tool_usage, "web_search": web_search}
         response.update(changes)
-        return self._next(event_type, response=ordered(response))
+        return {"type": event_type, "response": ordered(response), "sequence_number": self._sequence()}
 
     def _end_incomplete(self, out: list[JSONObject], reason: str) -> None:
         self._close_open(out, status="incomplete")
@@ -284,14 +292,28 @@ class Emitter:
     def _add_item(self, out: list[JSONObject], item: JSONObject) -> _OpenItem:
         index = len(self.done_items)
         self._open = _OpenItem(index=index, item=item)
-        out.append(self._next("response.output_item.added", item=clone(item), output_index=index))
+        out.append(
+            {
+                "type": "response.output_item.added",
+                "item": clone(item),
+                "output_index": index,
+                "sequence_number": self._sequence(),
+            }
+        )
         return self._open
 
     def _done_item(self, out: list[JSONObject], open_item: _OpenItem) -> None:
         # A finished item is never changed again, so its done event carries it as it is.
         self.done_items.append(open_item.item)
         self._open = None
-        out.append(self._next("response.output_item.done", item=open_item.item, output_index=open_item.index))
+        out.append(
+            {
+                "type": "response.output_item.done",
+                "item": open_item.item,
+                "output_index": open_item.index,
+                "sequence_number": self._sequence(),
+            }
+        )
 
     def _close_open(self, out: list[JSONObject], *, status: str = "completed") -> None:
         open_item = self._open
@@ -307,7 +329,10 @@ class Emitter:
     def _obfuscation(self, delta: str) -> dict[str, str]:
         if not self.options.obfuscate:
             return {}
-        return {"obfuscation": self.id_factory.text(max(2, _OBFUSCATION_WIDTH - len(delta)))}
+        return {"obfuscation": self._padding(delta)}
+
+    def _padding(self, delta: str) -> str:
+        return self.id_factory.text(max(2, _OBFUSCATION_WIDTH - len(delta)))
 
     # --- messages -------------------------------------------------------------------------------------------
 
@@ -342,28 +367,28 @@ class Emitter:
             while fitting < len(pieces) and self._budget.take():
                 fitting += 1
             pieces = ["".join(pieces[:fitting])] if fitting else []
+        obfuscate = self.options.obfuscate
         for piece in pieces:
             if not coalesced and not self._budget.take():
                 return
             open_item.part[key] += piece
-            extra: JSONObject = {}
+            event = {
+                "type": event_type,
+                "content_index": open_item.part_index,
+                "delta": piece,
+                "item_id": open_item.item["id"],
+            }
             if kind == "output_text":
-                extra["logprobs"] = []
+                event["logprobs"] = []
                 if self.options.logprobs is not None:
                     event_logprob, part_logprob = token_logprobs(piece, self.options.logprobs)
-                    extra["logprobs"] = [event_logprob]
+                    event["logprobs"] = [event_logprob]
                     open_item.part["logprobs"].append(part_logprob)
-            out.append(
-                self._next(
-                    event_type,
-                    content_index=open_item.part_index,
-                    delta=piece,
-                    item_id=open_item.item["id"],
-                    output_index=open_item.index,
-                    **extra,
-                    **self._obfuscation(piece),
-                )
-            )
+            if obfuscate:
+                event["obfuscation"] = self._padding(piece)
+            event["output_index"] = open_item.index
+            event["sequence_number"] = self._sequence()
+            out.append(event)
 
     def _open_part(self, out: list[JSONObject], open_item: _OpenItem, kind: str) -> None:
         part = _empty_part(kind)
@@ -371,24 +396,21 @@ class Emitter:
         open_item.part_index = len(open_item.item["content"])
         open_item.item["content"].append(part)
         out.append(
-            self._next(
-                "response.content_part.added",
-                content_index=open_item.part_index,
-                item_id=open_item.item["id"],
-                output_index=open_item.index,
-                part=_empty_part(kind),  # the same, as a copy of its own (the part fills as deltas come)
-            )
+            {
+                "type": "response.content_part.added",
+                "content_index": open_item.part_index,
+                "item_id": open_item.item["id"],
+                "output_index": open_item.index,
+                "part": _empty_part(kind),  # the same, as a copy of its own (the part fills as deltas come)
+                "sequence_number": self._sequence(),
+            }
         )
 
     def _close_part(self, out: list[JSONObject], open_item: _OpenItem) -> None:
         part = open_item.part
         if part is None:
             return
-        common = {
-            "content_index": open_item.part_index,
-            "item_id": open_item.item["id"],
-            "output_index": open_item.index,
-        }
+        content_index, item_id, output_index = open_item.part_index, open_item.item["id"], open_item.index
         if part["type"] == "output_text":
             done_logprobs = [
                 {
@@ -398,10 +420,35 @@ class Emitter:
                 }
                 for lp in part["logprobs"]
             ]
-            out.append(self._next("response.output_text.done", logprobs=done_logprobs, text=part["text"], **common))
+            done = {
+                "type": "response.output_text.done",
+                "content_index": content_index,
+                "item_id": item_id,
+                "logprobs": done_logprobs,
+                "output_index": output_index,
+                "sequence_number": self._sequence(),
+                "text": part["text"],
+            }
         else:
-            out.append(self._next("response.refusal.done", refusal=part["refusal"], **common))
-        out.append(self._next("response.content_part.done", part=part, **common))  # a closed part never changes
+            done = {
+                "type": "response.refusal.done",
+                "content_index": content_index,
+                "item_id": item_id,
+                "output_index": output_index,
+                "refusal": part["refusal"],
+                "sequence_number": self._sequence(),
+            }
+        out.append(done)
+        out.append(
+            {
+                "type": "response.content_part.done",
+                "content_index": content_index,
+                "item_id": item_id,
+                "output_index": output_index,
+                "part": part,  # a closed part never changes
+                "sequence_number": self._sequence(),
+            }
+        )
         open_item.part = None
 
     # --- function calls -------------------------------------------------------------------------------------

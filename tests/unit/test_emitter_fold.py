@@ -162,10 +162,16 @@ def test_delta_events_carry_obfuscation_padding_unless_disabled() -> None:
     assert plain and all("obfuscation" not in e for e in plain)
 
 
-def test_payload_keys_are_type_first_then_alphabetical() -> None:
-    for event in run(SEQUENCES["function_call"]):
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"obfuscate": False}, {"logprobs": 2}, {"coalesce_deltas": True}, {"max_output_tokens": 3}],
+    ids=["default", "plain", "logprobs", "coalesced", "cut_short"],
+)
+def test_payload_keys_are_type_first_then_alphabetical(name: str, options: dict[str, Any]) -> None:
+    for event in run(SEQUENCES[name], **options) + run([*SEQUENCES[name], Fail("server_error", "x")], **options):
         keys = list(event)
-        assert keys[0] == "type" and keys[1:] == sorted(keys[1:])
+        assert keys[0] == "type" and keys[1:] == sorted(keys[1:]), event["type"]
 
 
 def test_max_output_tokens_cuts_the_text_and_ends_incomplete() -> None:
