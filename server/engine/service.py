@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from scenarios.base import BackendEvent, BackendRequest, Compaction, Fail
@@ -72,6 +73,15 @@ def _logprobs_wanted(request: CreateResponseRequest) -> int | None:
 
 
 def _with_billing(response: JSONObject) -> JSONObject:
+    """``response`` with ``billing``, in key order. In an ordered Response ``billing`` comes right after
+    ``background``, the fifth key: inserted there, the copy stays in C (reordering all ~36 keys was ~1.5 us of
+    every create and retrieve, issue 8)."""
+    items = iter(response.items())
+    head = dict(islice(items, 5))
+    if len(head) == 5 and next(reversed(head)) == "background" and "billing" not in response:
+        head["billing"] = _BILLING
+        head.update(items)
+        return head
     return ordered(response | {"billing": _BILLING})
 
 
