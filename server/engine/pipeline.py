@@ -244,9 +244,20 @@ class Pipeline:
         return run.fold.final
 
     async def _take(self, run: Run, events: list[JSONObject]) -> None:
+        if run.observers or run.persist_progress:
+            for event in events:
+                if self._fold(run, event):
+                    await self._sink(run, event)
+            return
+        # Nobody watches the events and nothing is stored before the end: only the terminal event, the last one
+        # the fold accepts, has work in ``_sink``. (A batch after it is empty: the fold refuses any event.)
+        if not events:
+            return
+        apply = run.fold.apply
         for event in events:
-            if self._fold(run, event):
-                await self._sink(run, event)
+            apply(event)
+        if run.fold.final is not None:
+            await self._sink(run, events[-1])
 
     @staticmethod
     def _fold(run: Run, event: JSONObject) -> bool:
