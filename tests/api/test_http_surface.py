@@ -50,6 +50,25 @@ async def test_json_bodies_are_pretty_printed_with_two_spaces(http: httpx2.Async
     assert "output_text" not in response.json()
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"background": True}, {"prompt_cache_options": {"mode": "implicit"}}, {"conversation": "new"}],
+    ids=["plain", "background", "prompt_cache_options", "conversation"],
+)
+async def test_response_bodies_keep_the_observed_key_order(http: httpx2.AsyncClient, extra: dict[str, object]) -> None:
+    """The first four keys fixed, then alphabetical (billing right after background), metadata last (REFERENCE
+    §C.1), on create and on retrieve."""
+    if extra.get("conversation") == "new":
+        conversation = await http.post("/v1/conversations", json={})
+        extra = {"conversation": conversation.json()["id"]}
+    created = (await http.post("/v1/responses", json={"model": "gpt-4o", "input": "hi", **extra})).json()
+    retrieved = (await http.get(f"/v1/responses/{created['id']}")).json()
+    for body in (created, retrieved):
+        keys = list(body)
+        assert keys[:4] == ["id", "object", "created_at", "status"] and keys[-1] == "metadata"
+        assert keys[4:-1] == sorted(keys[4:-1]) and "billing" in keys
+
+
 async def test_ids_have_the_real_shape_and_items_share_the_response_stem(http: httpx2.AsyncClient) -> None:
     body = (await http.post("/v1/responses", json={"model": "gpt-4o", "input": "hi"})).json()
     assert body["id"].startswith("resp_") and len(body["id"]) == len("resp_") + 50
