@@ -42,32 +42,42 @@ def content_text(content: Any) -> str:
     return "\n".join(texts)
 
 
-def tool_outputs_after_last_user(context: Sequence[dict[str, Any]]) -> list[str]:
-    outputs: list[str] = []
-    for item in reversed(context):
+def last_user_index(context: Sequence[dict[str, Any]]) -> int:
+    """Where the last user message is in the context (-1 when there is none)."""
+    for index in range(len(context) - 1, -1, -1):
+        item = context[index]
         if item.get("type", "message") == "message" and item.get("role") == "user":
-            break
+            return index
+    return -1
+
+
+def tool_outputs_after_last_user(context: Sequence[dict[str, Any]], last_user: int | None = None) -> list[str]:
+    """The outputs of the tool calls answered since the last user message, in order (``last_user``: its
+    index, when the caller has it already)."""
+    start = last_user_index(context) if last_user is None else last_user
+    outputs: list[str] = []
+    for item in context[start + 1 :]:
         if item.get("type") in ("function_call_output", "custom_tool_call_output"):
             output = item.get("output", "")
             outputs.append(output if isinstance(output, str) else content_text(output))
-    return list(reversed(outputs))
+    return outputs
 
 
-def last_user_attachments(context: Sequence[dict[str, Any]]) -> list[str]:
+def last_user_attachments(context: Sequence[dict[str, Any]], last_user: int | None = None) -> list[str]:
     """Notes naming each image and file of the last user message (see ``scenarios.attachments``)."""
-    for item in reversed(context):
-        if item.get("type", "message") == "message" and item.get("role") == "user":
-            content = item.get("content")
-            notes = [describe_part(part) for part in content] if isinstance(content, list) else []
-            return [note for note in notes if note is not None]
-    return []
+    index = last_user_index(context) if last_user is None else last_user
+    if index < 0:
+        return []
+    content = context[index].get("content")
+    if not isinstance(content, list):
+        return []
+    notes = (describe_part(part) for part in content)
+    return [note for note in notes if note is not None]
 
 
-def last_user_text(context: Sequence[dict[str, Any]]) -> str:
-    for item in reversed(context):
-        if item.get("type", "message") == "message" and item.get("role") == "user":
-            return content_text(item.get("content"))
-    return ""
+def last_user_text(context: Sequence[dict[str, Any]], last_user: int | None = None) -> str:
+    index = last_user_index(context) if last_user is None else last_user
+    return content_text(context[index].get("content")) if index >= 0 else ""
 
 
 class EchoBackend:
@@ -82,8 +92,10 @@ class EchoBackend:
             if (request.reasoning or {}).get("summary"):
                 summary = ("**Reading the request**\n\nThe user asked me something; I will answer it plainly.",)
             yield Reasoning(tokens=REASONING_TOKENS.get(str(effort), 64), summary=summary)
-        outputs = tool_outputs_after_last_user(request.context)
-        query = last_user_text(request.context)
+        context = request.context
+        last_user = last_user_index(context)  # read once: the helpers below would each look for it again
+        outputs = tool_outputs_after_last_user(context, last_user)
+        query = last_user_text(context, last_user)
         if not outputs:
             forced = forced_tool(request.tools, request.tool_choice)
             tools = (
@@ -96,7 +108,10 @@ class EchoBackend:
                 yield call
             if any(not (isinstance(call, ToolCall) and call.item["type"] in SERVER_SIDE) for call in calls):
                 return  # the client runs its tools and sends their outputs in the next request
-        reply = "\n".join(outputs) if outputs else "\n".join([query, *last_user_attachments(request.context)]).strip()
+        if outputs:
+            reply = "\n".join(outputs)
+        else:
+            reply = "\n".join([query, *last_user_attachments(context, last_user)]).strip()
         yield MessageStart()
         yield TextDelta(formatted(reply, request.text_format))
         yield MessageEnd()
