@@ -99,7 +99,9 @@ async def test_worker_claims_several_jobs_in_one_transaction(
     outputs = [(await finished(client, rid)).output_text for rid in ids]
     assert outputs == texts
     assert [got for _, got in calls if got] == [6]  # all six in one claim (one transaction)
-    assert all(limit == 16 for limit, _ in calls)  # the free slots of the default concurrency
+    # That claim asked for the free slots of the default concurrency; a poll while the six run asks for fewer.
+    assert [limit for limit, got in calls if got] == [16]
+    assert all(limit <= 16 for limit, _ in calls)
 
 
 @pytest.mark.parametrize("overrides", [{"background_concurrency": 2, "background_in_progress_seconds": HOLD}])
