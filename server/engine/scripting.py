@@ -7,7 +7,6 @@ HTTP errors with their status and headers (a 429 with ``retry-after-ms`` is retr
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 
 from scenarios.base import Backend, BackendEvent, BackendRequest
 from scenarios.registry import BackendRegistry
@@ -16,6 +15,7 @@ from scenarios.spec import ErrorSpec, LatencySpec
 from server.engine.adopted import pinned_decisions
 from server.engine.pipeline import Pacing
 from server.errors import INTERNAL_ERROR_MESSAGE, APIError, InvalidRequestError
+from storage.frozen import checked_frozen
 
 _DEFAULT_MESSAGES = {
     400: ("invalid_request_error", "The request was invalid."),
@@ -46,7 +46,7 @@ class PlannedBackend:
             yield event
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen  # made per request (issue 8: storage.frozen)
 class Choice:
     backend: Backend
     pacing: Pacing | None = None

@@ -35,6 +35,7 @@ from server.errors import InvalidRequestError, NotFoundError, response_not_found
 from server.protocol import check_id, check_model_capabilities
 from server.protocol.requests import CreateResponseRequest, ListQuery, RetrieveQuery
 from storage.base import JobRecord, Store
+from storage.frozen import checked_frozen
 
 JSONObject = dict[str, Any]
 
@@ -56,7 +57,7 @@ class ServiceOptions:
     chain_cache_items: int = DEFAULT_CHAIN_CACHE_ITEMS  # (setting chain_cache_items, server.engine.chain)
 
 
-@dataclass(frozen=True, slots=True)
+@checked_frozen  # made per request (issue 8: storage.frozen)
 class _Fitted:
     """The context as the model gets it, and what it bills."""
 
