@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import struct
 from typing import Any
 
@@ -53,3 +54,13 @@ def test_same_bytes_as_json_dumps_for_random_floats_of_every_magnitude() -> None
             assert by_orjson == expected, value
             fast += 1
     assert fast > len(values) // 3  # the check is not simply "always take the slow path"
+
+
+def test_the_float_check_finds_exactly_what_a_plain_search_finds() -> None:
+    """``_orjson_differs`` finds "e-" through "-": on any mix of the bytes that matter it must agree with
+    searching for the two patterns directly (dashes before, between and after, at either end)."""
+    pattern = re.compile(rb"0\.0000|[0-9]e-[0-9](?![0-9])")
+    rng = random.Random(9)
+    for _ in range(30_000):
+        text = bytes(rng.choice(b"0.e-19x") for _ in range(rng.randint(0, 24)))
+        assert _orjson_differs(text) == (pattern.search(text) is not None), text
