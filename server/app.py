@@ -198,10 +198,10 @@ class EmulatorApp(FastAPI):
             await super().__call__(scope, receive, send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A hot route's handler directly (with the last-resort answer), anything else through FastAPI."""
+        """A hot route's handler directly, anything else through FastAPI (whose stack has ``LastResort``)."""
         handler = self._hot.match(scope) if self._hot is not None else None
         if handler is not None:
-            await LastResort(handler)(scope, receive, send)
+            await handler(scope, receive, send)  # ApiFront is its last resort
         else:
             await super().__call__(scope, receive, send)
 

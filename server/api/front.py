@@ -1,6 +1,7 @@
 """What happens around every HTTP request, in one pure ASGI layer (``ApiFront``): the request id and the real
-API's headers, the request-body size limit, the log line and metrics, and the request journal; and, inside
-it, the last-resort error answer (``LastResort``).
+API's headers, the request-body size limit, the log line and metrics, and the request journal; and the
+last-resort error answer (``LastResort`` inside FastAPI's stack; ``ApiFront`` itself for the hot routes, which
+skip FastAPI, so that they need no second wrapper of ``send``).
 
 These were four middlewares, each wrapping ``send`` and ``receive`` again; a profile of the benchmark put the
 stack at about a fifth of a retrieve (issue 8), so they are one layer with one wrapper of each. The order
@@ -122,9 +123,13 @@ class ApiFront:
         except asyncio.CancelledError:
             outcome["status"] = outcome["status"] or CLIENT_CLOSED_REQUEST
             raise
-        except Exception:
-            outcome["status"] = outcome["status"] or 500  # what the server answers to what escaped LastResort
-            raise
+        except Exception as exc:
+            # The last resort of the hot routes, which the app calls without ``LastResort`` (a wrapper of
+            # ``send`` per request); for the others, what escaped their own ``LastResort`` once it had started.
+            error = last_resort_error(scope, exc)  # (logged, unless an APIError)
+            if outcome["status"] is not None:
+                raise  # too late for an answer: the server closes the connection
+            await send_error(front_send, error)
         finally:
             if outcome["stream"]:
                 metrics.stream_closed()
@@ -181,16 +186,20 @@ class LastResort:
 
         try:
             await self.app(scope, receive, watching_send)
-        except APIError as exc:  # e.g. the size limit, raised by ``receive`` outside any route's handling
+        except Exception as exc:
             if started:
-                raise
-            await send_error(send, exc)
-        except Exception:
-            request_id = scope.get("state", {}).get("request_id")
-            log.exception("unhandled error request_id=%s path=%s", request_id, scope.get("path"))
-            if started:
-                raise
-            await send_error(send, ServerError(INTERNAL_ERROR_MESSAGE))
+                raise  # ApiFront logs it
+            await send_error(send, last_resort_error(scope, exc))
+
+
+def last_resort_error(scope: Scope, exc: Exception) -> APIError:
+    """What a request answers to an exception no handler took: an ``APIError`` as itself (e.g. the size limit,
+    raised by ``receive`` outside any route's handling), anything else as the real 500, logged."""
+    if isinstance(exc, APIError):
+        return exc
+    request_id = scope.get("state", {}).get("request_id")
+    log.error("unhandled error request_id=%s path=%s", request_id, scope.get("path"), exc_info=exc)
+    return ServerError(INTERNAL_ERROR_MESSAGE)
 
 
 async def send_error(send: Send, error: APIError) -> None:
