@@ -270,7 +270,8 @@ class Emitter:
             web_search = {**tool_usage["web_search"], "num_requests": self._web_searches}
             response["tool_usage"] = {**tool_usage, "web_search": web_search}
         response.update(changes)
-        return {"type": event_type, "response": ordered(response), "sequence_number": self._sequence()}
+        # Every key set above is one the skeleton has, so the copy keeps the skeleton's order (the real one).
+        return {"type": event_type, "response": response, "sequence_number": self._sequence()}
 
     def _end_incomplete(self, out: list[JSONObject], reason: str) -> None:
         self._close_open(out, status="incomplete")

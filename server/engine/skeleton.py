@@ -147,6 +147,8 @@ def build_skeleton(
         "user": request.user,
         "metadata": dict(request.metadata),
     }
+    if request.conversation is None and request.prompt is None and request.prompt_cache_options is None:
+        return response  # the literal above is in the real order already (tests/unit/test_skeleton.py)
     if request.conversation is not None:
         response["conversation"] = {"id": request.conversation}
     if request.prompt is not None:

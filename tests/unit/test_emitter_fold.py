@@ -27,7 +27,7 @@ from scenarios.catalogue import resolve
 from server.engine.emitter import TERMINAL_EVENTS, Emitter, EmitterOptions
 from server.engine.fold import Fold, StreamInvariantError, fold
 from server.engine.ids import IdFactory
-from server.engine.skeleton import build_skeleton
+from server.engine.skeleton import build_skeleton, ordered
 from server.protocol.requests import CreateResponseRequest
 
 EVENT = TypeAdapter(ResponseStreamEvent)
@@ -172,6 +172,14 @@ def test_payload_keys_are_type_first_then_alphabetical(name: str, options: dict[
     for event in run(SEQUENCES[name], **options) + run([*SEQUENCES[name], Fail("server_error", "x")], **options):
         keys = list(event)
         assert keys[0] == "type" and keys[1:] == sorted(keys[1:]), event["type"]
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_every_lifecycle_response_is_in_the_real_key_order(name: str) -> None:
+    for events in (run(SEQUENCES[name]), run([*SEQUENCES[name], Fail("server_error", "x")], max_output_tokens=3)):
+        for event in events:
+            if "response" in event:
+                assert ordered(event["response"]) is event["response"], event["type"]
 
 
 def test_max_output_tokens_cuts_the_text_and_ends_incomplete() -> None:
