@@ -290,13 +290,14 @@ class Emitter:
 
     # --- items ----------------------------------------------------------------------------------------------
 
-    def _add_item(self, out: list[JSONObject], item: JSONObject) -> _OpenItem:
+    def _add_item(self, out: list[JSONObject], item: JSONObject, added: JSONObject | None = None) -> _OpenItem:
+        """Open ``item``; its added event carries ``added``, a copy of it (made here when not given)."""
         index = len(self.done_items)
         self._open = _OpenItem(index=index, item=item)
         out.append(
             {
                 "type": "response.output_item.added",
-                "item": clone(item),
+                "item": clone(item) if added is None else added,
                 "output_index": index,
                 "sequence_number": self._sequence(),
             }
@@ -348,7 +349,7 @@ class Emitter:
         if phase is not None:
             item["phase"] = phase
         item["role"] = "assistant"
-        return self._add_item(out, item)
+        return self._add_item(out, item, added={**item, "content": []})  # (its only nested value is empty)
 
     def _write(self, out: list[JSONObject], kind: str, text: str) -> None:
         open_item = self._open
