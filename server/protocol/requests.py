@@ -61,54 +61,68 @@ class CreateResponseRequest:
 
     @classmethod
     def from_body(cls, body: JSONObject) -> CreateResponseRequest:
-        """Build from a body that has passed validation (no checking here)."""
-        conversation = body.get("conversation")
-        if isinstance(conversation, dict):
-            conversation = conversation.get("id")
-        metadata = body.get("metadata") or {}
-        return cls(
-            model=body["model"],
-            input=body.get("input"),
-            instructions=body.get("instructions"),
-            previous_response_id=body.get("previous_response_id"),
-            conversation=conversation,
-            store=body.get("store") is not False,
-            stream=bool(body.get("stream")),
-            stream_options=body.get("stream_options"),
-            background=bool(body.get("background")),
-            include=tuple(body.get("include") or ()),
-            max_output_tokens=body.get("max_output_tokens"),
-            max_tool_calls=body.get("max_tool_calls"),
-            metadata=dict(metadata),
-            parallel_tool_calls=body.get("parallel_tool_calls") is not False,
-            prompt=body.get("prompt"),
-            prompt_cache_key=body.get("prompt_cache_key"),
-            prompt_cache_options=body.get("prompt_cache_options"),
-            prompt_cache_retention=body.get("prompt_cache_retention"),
-            reasoning=body.get("reasoning"),
-            safety_identifier=body.get("safety_identifier"),
-            service_tier=body.get("service_tier"),
-            temperature=body.get("temperature"),
-            top_p=body.get("top_p"),
-            top_logprobs=body.get("top_logprobs"),
-            presence_penalty=body.get("presence_penalty"),
-            frequency_penalty=body.get("frequency_penalty"),
-            text=body.get("text"),
-            verbosity=body.get("verbosity"),
-            tool_choice=body.get("tool_choice"),
-            tools=tuple(body.get("tools") or ()),
-            truncation=body.get("truncation"),
-            user=body.get("user"),
-            context_management=(
-                tuple(body["context_management"]) if body.get("context_management") is not None else None
-            ),
-            moderation=body.get("moderation"),
-            access_programs=body.get("access_programs"),
-            image=body.get("image"),
-            personality=body.get("personality"),
-            fields_set=frozenset(body),
-            raw=body,
-        )
+        """Build from a body that has passed validation (no checking here).
+
+        Only the keys the body has are passed: every field taken as sent defaults to None, so an absent key
+        and a null one read the same, and a short body does not pay for forty lookups and keywords (that was
+        ~3% of a create in a profile of the server, issue 8).
+        """
+        fields: dict[str, Any] = {key: value for key, value in body.items() if key in _AS_SENT}
+        if "conversation" in body:
+            conversation = body["conversation"]
+            fields["conversation"] = conversation.get("id") if isinstance(conversation, dict) else conversation
+        if "store" in body:
+            fields["store"] = body["store"] is not False
+        if "stream" in body:
+            fields["stream"] = bool(body["stream"])
+        if "background" in body:
+            fields["background"] = bool(body["background"])
+        if "include" in body:
+            fields["include"] = tuple(body["include"] or ())
+        if "metadata" in body:
+            fields["metadata"] = dict(body["metadata"] or {})
+        if "parallel_tool_calls" in body:
+            fields["parallel_tool_calls"] = body["parallel_tool_calls"] is not False
+        if "tools" in body:
+            fields["tools"] = tuple(body["tools"] or ())
+        if body.get("context_management") is not None:
+            fields["context_management"] = tuple(body["context_management"])
+        return cls(**fields, fields_set=frozenset(body), raw=body)
+
+
+# Fields read as the body sends them (each defaults to None); the others are converted in ``from_body``.
+_AS_SENT = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "previous_response_id",
+        "stream_options",
+        "max_output_tokens",
+        "max_tool_calls",
+        "prompt",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning",
+        "safety_identifier",
+        "service_tier",
+        "temperature",
+        "top_p",
+        "top_logprobs",
+        "presence_penalty",
+        "frequency_penalty",
+        "text",
+        "verbosity",
+        "tool_choice",
+        "truncation",
+        "user",
+        "moderation",
+        "access_programs",
+        "image",
+        "personality",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
