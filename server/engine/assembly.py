@@ -53,6 +53,15 @@ class Assembly:
         """Every item of the context as the model would see it untruncated (compaction blocks opened)."""
         return flatten(self.entries)
 
+    def kept_items(self, kept: list[Entry]) -> list[JSONObject]:
+        """``flatten(kept)`` for the entries of ``self.entries`` that the window kept (a subsequence, so the same
+        length means all of them): from the cached chain's items when it kept them all
+        (the usual case), instead of walking every entry of a long chain again (issue 8: at depth 1,000 that
+        walk was the largest cost of a create after storage)."""
+        if self.chain is not None and len(kept) == len(self.entries):
+            return [*self.chain.flat, *flatten(self._own_entries)]
+        return flatten(kept)
+
     @property
     def cost(self) -> int:
         """Input tokens of the whole context, untruncated."""

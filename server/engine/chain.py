@@ -56,6 +56,7 @@ class ChainContext:
     cost: int
     turns: Turns
     pairing: Pairing | None
+    flat: tuple[JSONObject, ...] = ()  # ``flatten(entries)``: the model's items, kept for the next request
 
     @classmethod
     def build(cls, compactor: Compactor, items: Sequence[JSONObject]) -> ChainContext:
@@ -67,6 +68,7 @@ class ChainContext:
             cost=sum(entry.cost for entry in entries),
             turns=Turns().after(flat),
             pairing=_pairing_after(Pairing(), flat),
+            flat=tuple(flat),
         )
 
     def extended(self, compactor: Compactor, items: Sequence[JSONObject]) -> ChainContext:
@@ -81,6 +83,7 @@ class ChainContext:
             cost=self.cost + sum(entry.cost for entry in added),
             turns=self.turns.after(flat),
             pairing=_pairing_after(self.pairing, flat) if self.pairing is not None else None,
+            flat=(*self.flat, *flat),
         )
 
 

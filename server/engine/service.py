@@ -282,7 +282,8 @@ class ResponsesService:
             cost = entries[0].cost
             leading = (Compaction(marker["encrypted_content"]),)
         kept, input_tokens = fit(entries, base_tokens=base, limit=limit, truncation=request.truncation, cost=cost)
-        return _Fitted(items=flatten(kept), input_tokens=input_tokens, leading=leading)
+        items = assembly.kept_items(kept) if entries is assembly.entries else flatten(kept)  # (else compacted)
+        return _Fitted(items=items, input_tokens=input_tokens, leading=leading)
 
     def _run(
         self,

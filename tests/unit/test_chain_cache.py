@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from server.engine.chain import ChainCache, ChainContext
-from server.engine.compaction import Compactor
+from server.engine.compaction import Compactor, flatten
 from server.engine.context import check_tool_call_pairing
 from server.errors import InvalidRequestError
 from storage.base import ResponseRecord
@@ -85,6 +85,7 @@ async def test_a_context_grown_step_by_step_equals_one_built_from_the_whole_chai
         cold = await ChainCache(store.responses, COMPACTOR).context(T, await record(store, rid))
         rebuilt = ChainContext.build(COMPACTOR, await store.responses.context_items(T, ids[: ids.index(rid) + 1]))
         assert stepwise == cold == rebuilt
+        assert stepwise.flat == tuple(flatten(stepwise.entries))  # what the next request's context starts with
 
 
 async def test_a_history_that_breaks_pairing_keeps_no_pairing_state(store: SqlStore) -> None:
