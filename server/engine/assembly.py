@@ -55,9 +55,9 @@ class Assembly:
 
     def kept_items(self, kept: list[Entry]) -> list[JSONObject]:
         """``flatten(kept)`` for the entries of ``self.entries`` that the window kept (a subsequence, so the same
-        length means all of them): from the cached chain's items when it kept them all
-        (the usual case), instead of walking every entry of a long chain again (issue 8: at depth 1,000 that
-        walk was the largest cost of a create after storage)."""
+        length means all of them): from the cached chain's items when it kept them all (the usual case), instead
+        of walking every entry of a long chain again (issue 8: at depth 1,000 that walk was the largest cost of
+        a create after storage)."""
         if self.chain is not None and len(kept) == len(self.entries):
             return [*self.chain.flat, *flatten(self._own_entries)]
         return flatten(kept)

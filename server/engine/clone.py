@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
@@ -24,3 +24,11 @@ def clone(value: T) -> T:
     except (TypeError, orjson.JSONDecodeError):
         return copy.deepcopy(value)
     return copied
+
+
+def clone_item(item: dict[str, Any]) -> dict[str, Any]:
+    """``clone`` of an output item. A message that opens empty has no nested value but its content list, so
+    a shallow copy with a list of its own is a deep one, ~4x cheaper (every response opens one, issue 8)."""
+    if item.get("type") == "message" and item.get("content") == []:
+        return {**item, "content": []}
+    return clone(item)

@@ -27,7 +27,7 @@ from scenarios.base import (
     TextDelta,
     ToolCall,
 )
-from server.engine.clone import clone
+from server.engine.clone import clone, clone_item
 from server.engine.ids import Clock, IdFactory, ResponseIds
 from server.engine.logprobs import token_logprobs
 from server.engine.opaque import DEFAULT_SECRET, seal
@@ -290,14 +290,13 @@ class Emitter:
 
     # --- items ----------------------------------------------------------------------------------------------
 
-    def _add_item(self, out: list[JSONObject], item: JSONObject, added: JSONObject | None = None) -> _OpenItem:
-        """Open ``item``; its added event carries ``added``, a copy of it (made here when not given)."""
+    def _add_item(self, out: list[JSONObject], item: JSONObject) -> _OpenItem:
         index = len(self.done_items)
         self._open = _OpenItem(index=index, item=item)
         out.append(
             {
                 "type": "response.output_item.added",
-                "item": clone(item) if added is None else added,
+                "item": clone_item(item),
                 "output_index": index,
                 "sequence_number": self._sequence(),
             }
@@ -349,7 +348,7 @@ class Emitter:
         if phase is not None:
             item["phase"] = phase
         item["role"] = "assistant"
-        return self._add_item(out, item, added={**item, "content": []})  # (its only nested value is empty)
+        return self._add_item(out, item)
 
     def _write(self, out: list[JSONObject], kind: str, text: str) -> None:
         open_item = self._open

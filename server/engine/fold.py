@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.engine.clone import clone
+from server.engine.clone import clone, clone_item
 from server.engine.emitter import LIFECYCLE_EVENTS, TERMINAL_EVENTS
 
 JSONObject = dict[str, Any]
@@ -58,10 +58,7 @@ class Fold:
         elif event_type == "response.output_item.added":
             if event["output_index"] != len(self.items):
                 raise StreamInvariantError(f"output item added at index {event['output_index']} out of order")
-            item = event["item"]
-            # A message opens empty: a shallow copy with a list of its own is a deep one (~4x cheaper than clone).
-            fresh = {**item, "content": []} if item["type"] == "message" and item.get("content") == [] else clone(item)
-            self.items.append(fresh)
+            self.items.append(clone_item(event["item"]))
         elif event_type == "response.output_item.done":
             self._item_done(event)
         else:
