@@ -20,11 +20,7 @@ Order = Literal["asc", "desc"]
 
 @checked_frozen
 class ResponseRecord:
-    """One stored response: its indexed columns plus the Response object as emitted (``body``).
-
-    ``ancestors`` is the ``previous_response_id`` chain, oldest first, excluding this response; storing it
-    lets the whole chain's context be read in one query instead of walking the chain row by row.
-    """
+    """One stored response: its indexed columns plus the Response object as emitted (``body``)."""
 
     id: str
     tenant: str
@@ -32,7 +28,6 @@ class ResponseRecord:
     status: str
     body: JSONObject
     previous_response_id: str | None = None
-    ancestors: tuple[str, ...] = ()
     background: bool = False
     conversation_id: str | None = None
 
@@ -108,8 +103,16 @@ class ResponseRepo(Protocol):
     async def context_items(self, tenant: str, response_ids: Sequence[str]) -> list[JSONObject]:
         """Input items then output items of each response, in the order of ``response_ids``.
 
-        Used to rebuild a ``previous_response_id`` chain: pass ``record.ancestors + (record.id,)``.
         Deleted responses still contribute (see ``delete``); other tenants' responses never do.
+        """
+        ...
+
+    async def chain_items(self, tenant: str, response_id: str) -> list[JSONObject]:
+        """``context_items`` of the ``previous_response_id`` chain that ends at ``response_id``, oldest first:
+        the context of a response continuing it. One query, however long the chain.
+
+        Deleted responses in the chain still contribute, as in ``context_items``; an unknown id, or one of
+        another tenant, gives ``[]``.
         """
         ...
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Select, literal, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -46,7 +46,7 @@ class SqlResponseRepo:
             "created_at": record.created_at,
             "status": record.status,
             "previous_response_id": record.previous_response_id,
-            "ancestors": list(record.ancestors),
+            "ancestors": [],  # unused (see storage.tables)
             "background": record.background,
             "conversation_id": record.conversation_id,
             "deleted": False,
@@ -188,6 +188,16 @@ class SqlResponseRepo:
 
         return await self._runner.run(work)
 
+    async def chain_items(self, tenant: str, response_id: str) -> list[JSONObject]:
+        """Items of the chain ending at ``response_id``, oldest response first; one recursive query."""
+        query = _chain_items_query(tenant, response_id)
+
+        def work() -> list[JSONObject]:
+            with self._transaction() as conn:
+                return list(conn.execute(query).scalars())
+
+        return await self._runner.run(work)
+
     async def get_item(self, tenant: str, item_id: str) -> JSONObject | None:
         """The item with this id from a visible response of ``tenant`` (the earliest such), or None.
 
@@ -232,6 +242,37 @@ class SqlResponseRepo:
         return await self._runner.run(work)
 
 
+# Deeper than any chain a client builds; it only stops a cycle (possible only in a hand-edited state file) from
+# looping forever.
+MAX_CHAIN_DEPTH = 1_000_000
+
+
+def _chain_items_query(tenant: str, response_id: str) -> Select[tuple[Any]]:
+    """The items of the chain ending at ``response_id``: the response and its ancestors found by following
+    ``previous_response_id`` (one primary-key lookup a step, inside the database), each response's input
+    then output items, oldest response first. Deleted responses are followed and contribute."""
+    r = responses.c
+    chain = (
+        select(r.id, r.previous_response_id.label("previous"), literal(0).label("depth"))
+        .where(r.tenant == tenant, r.id == response_id)
+        .cte("chain", recursive=True)
+    )
+    step = responses.alias("step")
+    chain = chain.union_all(
+        select(step.c.id, step.c.previous_response_id, chain.c.depth + 1).where(
+            step.c.id == chain.c.previous, step.c.tenant == tenant, chain.c.depth < MAX_CHAIN_DEPTH
+        )
+    )
+    items = response_items.c
+    return (
+        select(items.body)
+        .join(chain, items.response_id == chain.c.id)
+        .where(items.tenant == tenant)
+        # 'input' sorts before 'output': each response's items come in context order.
+        .order_by(chain.c.depth.desc(), items.role, items.position)
+    )
+
+
 def _visible(conn: Connection, tenant: str, response_id: str) -> bool:
     found = conn.execute(
         select(responses.c.id).where(
@@ -271,7 +312,6 @@ def _record(row: Row[Any]) -> ResponseRecord:
         status=row.status,
         body=row.body,
         previous_response_id=row.previous_response_id,
-        ancestors=tuple(row.ancestors or ()),
         background=bool(row.background),
         conversation_id=row.conversation_id,
     )

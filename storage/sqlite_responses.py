@@ -17,16 +17,16 @@ from sqlalchemy import Engine
 
 from storage.base import JSONObject, ResponseRecord
 from storage.sql_common import Runner
-from storage.sql_responses import SqlResponseRepo, item_rows
+from storage.sql_responses import MAX_CHAIN_DEPTH, SqlResponseRepo, item_rows
 from storage.sqlite_direct import SqliteDirect, dumps, loads
 
 _SELECT_RESPONSE = (
-    "SELECT id, tenant, created_at, status, previous_response_id, ancestors, background, conversation_id, body"
+    "SELECT id, tenant, created_at, status, previous_response_id, background, conversation_id, body"
     " FROM responses WHERE tenant = ? AND id = ? AND deleted = 0"
 )
 _INSERT_RESPONSE = (
     "INSERT INTO responses (id, tenant, created_at, status, previous_response_id, ancestors, background,"
-    " conversation_id, deleted, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
+    " conversation_id, deleted, body) VALUES (?, ?, ?, ?, ?, '[]', ?, ?, 0, ?)"  # ancestors: unused (storage.tables)
 )
 _INSERT_ITEM = "INSERT INTO response_items (tenant, response_id, role, position, id, body) VALUES (?, ?, ?, ?, ?, ?)"
 _UPDATE_RESPONSE = "UPDATE responses SET status = ?, body = ? WHERE tenant = ? AND id = ? AND deleted = 0"
@@ -38,6 +38,15 @@ _CONTEXT_ITEMS = (
     "SELECT response_id, body FROM response_items"
     " WHERE tenant = ? AND response_id IN (SELECT value FROM json_each(?))"
     " ORDER BY response_id, role, position"
+)
+# ``SqlResponseRepo``'s recursive chain query (see ``_chain_items_query`` there), written out for sqlite3.
+_CHAIN_ITEMS = (
+    "WITH RECURSIVE chain(id, previous, depth) AS ("
+    " SELECT id, previous_response_id, 0 FROM responses WHERE tenant = ? AND id = ?"
+    " UNION ALL SELECT step.id, step.previous_response_id, chain.depth + 1 FROM responses AS step, chain"
+    f" WHERE step.id = chain.previous AND step.tenant = ? AND chain.depth < {MAX_CHAIN_DEPTH})"
+    " SELECT items.body FROM response_items AS items JOIN chain ON items.response_id = chain.id"
+    " WHERE items.tenant = ? ORDER BY chain.depth DESC, items.role, items.position"
 )
 
 
@@ -71,7 +80,6 @@ class SqliteResponseRepo(SqlResponseRepo):
             record.created_at,
             record.status,
             record.previous_response_id,
-            dumps(list(record.ancestors)),
             record.background,
             record.conversation_id,
             dumps(record.body),
@@ -125,7 +133,7 @@ class SqliteResponseRepo(SqlResponseRepo):
         row = await self._direct.read(work, one_statement=True)
         if row is None:
             return None
-        rid, owner, created_at, status, previous, ancestors, background, conversation_id, body = row
+        rid, owner, created_at, status, previous, background, conversation_id, body = row
         return ResponseRecord(
             id=rid,
             tenant=owner,
@@ -133,7 +141,6 @@ class SqliteResponseRepo(SqlResponseRepo):
             status=status,
             body=loads(body),
             previous_response_id=previous,
-            ancestors=tuple(loads(ancestors) or ()),
             background=bool(background),
             conversation_id=conversation_id,
         )
@@ -152,3 +159,9 @@ class SqliteResponseRepo(SqlResponseRepo):
         for rid, body in await self._direct.read(work, one_statement=True):
             grouped.setdefault(rid, []).append(loads(body))
         return [body for rid in ids for body in grouped.get(rid, ())]
+
+    async def chain_items(self, tenant: str, response_id: str) -> list[JSONObject]:
+        def work(conn: sqlite3.Connection) -> list[tuple[str]]:
+            return conn.execute(_CHAIN_ITEMS, (tenant, response_id, tenant, tenant)).fetchall()
+
+        return [loads(body) for (body,) in await self._direct.read(work, one_statement=True)]

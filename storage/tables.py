@@ -57,7 +57,11 @@ responses = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("status", String, nullable=False),
     Column("previous_response_id", String, nullable=True),
-    # The previous_response_id chain, oldest first: the chain's context is one query, not a walk.
+    # No longer read, and written as []: it held the previous_response_id chain (oldest first), which made each
+    # row of a chain 1,000 deep carry ~58 KB of ids, written on every create and read with every previous
+    # response (issue 8). A recursive query on previous_response_id finds the chain instead
+    # (``ResponseRepo.chain_items``). Kept, not dropped: files and PostgreSQL databases made by older versions
+    # have it NOT NULL, and dropping a column rewrites the whole table on SQLite.
     Column("ancestors", JSONDocument, nullable=False),
     Column("background", Boolean, nullable=False, default=False, server_default=false()),
     Column("conversation_id", String, nullable=True),

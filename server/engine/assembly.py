@@ -43,12 +43,6 @@ class Assembly:
     chain: ChainContext | None = None
 
     @property
-    def ancestors(self) -> tuple[str, ...]:
-        if self.previous is None:
-            return ()
-        return (*self.previous.ancestors, self.previous.id)
-
-    @property
     def model_items(self) -> list[JSONObject]:
         """Every item of the context as the model would see it untruncated (compaction blocks opened)."""
         return flatten(self.entries)

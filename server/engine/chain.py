@@ -6,7 +6,7 @@ its tokens, open compaction blocks, count turns, check tool-call pairing) made a
 26x one at depth 1 (issue 8). So ``ChainCache`` keeps, per finished response, its chain's history as
 entries with their costs, and the turn and tool-call states at its end; a request continuing the chain adds
 only its own items on top. A miss on a response whose parent is cached reads just that response's own items;
-otherwise the whole chain in one query, as before.
+otherwise the whole chain in one query (``ResponseRepo.chain_items``).
 
 Bounded by the items its contexts hold (least recently used out first), so memory stays flat however deep
 chains grow. Per process: replicas each fill their own;
@@ -111,12 +111,13 @@ class ChainCache:
         if found is not None:
             self._contexts.move_to_end(key)
             return found
-        parent = self._contexts.get((tenant, previous.ancestors[-1])) if previous.ancestors else None
+        before = previous.previous_response_id
+        parent = self._contexts.get((tenant, before)) if before is not None else None
         if parent is not None:
             own = await self._repo.context_items(tenant, (previous.id,))
             context = parent.extended(self._compactor, own)
         else:
-            items = await self._repo.context_items(tenant, (*previous.ancestors, previous.id))
+            items = await self._repo.chain_items(tenant, previous.id)
             context = ChainContext.build(self._compactor, items)
         if previous.status in _FINISHED and len(context.items) <= self._max_items:  # a running one still changes
             self._contexts[key] = context

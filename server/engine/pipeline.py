@@ -88,7 +88,6 @@ class Run:
     input_items: Sequence[JSONObject]
     store: bool
     previous_response_id: str | None
-    ancestors: tuple[str, ...]
     request_id: str = ""
     persist_progress: bool = False  # streaming: store at created and at each finished item
     pacing: Pacing = Pacing()
@@ -378,7 +377,6 @@ class Pipeline:
             status=response["status"],
             body=response,
             previous_response_id=run.previous_response_id,
-            ancestors=run.ancestors,
             background=bool(response.get("background")),
             conversation_id=(response.get("conversation") or {}).get("id"),
         )

@@ -341,7 +341,6 @@ class ResponsesService:
             input_items=assembly.new_items,
             store=request.store,
             previous_response_id=request.previous_response_id,
-            ancestors=assembly.ancestors,
             request_id=request_id,
             pacing=choice.pacing or self._options.pacing,
             drop_after_events=choice.drop_after_events,

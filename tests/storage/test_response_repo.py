@@ -70,7 +70,6 @@ async def test_insert_then_get_returns_the_same_record(store: SqlStore) -> None:
         status="in_progress",
         created_at=1_712_345_678,
         previous_response_id="resp_2",
-        ancestors=("resp_1", "resp_2"),
         background=True,
         conversation_id="conv_1",
         body={"id": "resp_3", "object": "response", "output": [], "metadata": {"k": "v"}},
@@ -86,7 +85,7 @@ async def test_insert_with_defaults_round_trips_the_defaults(store: SqlStore) ->
 
     got = await store.responses.get(A, "resp_1")
     assert got == stored
-    assert got is not None and got.ancestors == () and got.previous_response_id is None
+    assert got is not None and got.previous_response_id is None
 
 
 async def test_get_of_an_unknown_id_is_none(store: SqlStore) -> None:
@@ -373,17 +372,15 @@ async def test_list_input_items_of_an_unknown_response_is_none(store: SqlStore) 
 async def chain(store: SqlStore) -> list[ResponseRecord]:
     """resp_1 <- resp_2 <- resp_3, each with two inputs and one output."""
     records: list[ResponseRecord] = []
-    ancestors: tuple[str, ...] = ()
     for n in (1, 2, 3):
         rid = f"resp_{n}"
-        stored = record(rid, previous_response_id=ancestors[-1] if ancestors else None, ancestors=ancestors)
+        stored = record(rid, previous_response_id=records[-1].id if records else None)
         await store.responses.insert(
             stored,
             input_items=[user_message(f"in_{n}a"), user_message(f"in_{n}b")],
             output_items=[assistant_message(f"out_{n}")],
         )
         records.append(stored)
-        ancestors += (rid,)
     return records
 
 
@@ -393,19 +390,55 @@ CHAIN_CONTEXT = ["in_1a", "in_1b", "out_1", "in_2a", "in_2b", "out_2", "in_3a", 
 async def test_context_items_of_a_chain_are_inputs_then_outputs_oldest_first(
     store: SqlStore, chain: list[ResponseRecord]
 ) -> None:
-    last = chain[-1]
-
-    items = await store.responses.context_items(A, last.ancestors + (last.id,))
+    items = await store.responses.context_items(A, [response.id for response in chain])
 
     assert ids(items) == CHAIN_CONTEXT
     assert items[0] == user_message("in_1a")
 
 
-async def test_context_items_keep_a_deleted_middle_response(store: SqlStore, chain: list[ResponseRecord]) -> None:
-    await store.responses.delete(A, "resp_2")
-    last = chain[-1]
+async def test_chain_items_follow_previous_response_ids_to_the_root(
+    store: SqlStore, chain: list[ResponseRecord]
+) -> None:
+    items = await store.responses.chain_items(A, "resp_3")
 
-    assert ids(await store.responses.context_items(A, last.ancestors + (last.id,))) == CHAIN_CONTEXT
+    assert ids(items) == CHAIN_CONTEXT
+    assert items[0] == user_message("in_1a")
+    assert ids(await store.responses.chain_items(A, "resp_2")) == CHAIN_CONTEXT[:6]
+    assert ids(await store.responses.chain_items(A, "resp_1")) == CHAIN_CONTEXT[:3]
+
+
+async def test_chain_items_keep_a_deleted_middle_response(store: SqlStore, chain: list[ResponseRecord]) -> None:
+    await store.responses.delete(A, "resp_2")
+
+    assert ids(await store.responses.chain_items(A, "resp_3")) == CHAIN_CONTEXT
+    assert ids(await store.responses.context_items(A, [response.id for response in chain])) == CHAIN_CONTEXT
+
+
+async def test_chain_items_of_an_unknown_or_foreign_response_are_empty(
+    store: SqlStore, chain: list[ResponseRecord]
+) -> None:
+    assert await store.responses.chain_items(A, "resp_missing") == []
+    assert await store.responses.chain_items(B, "resp_3") == []
+    # A row of B naming A's response as its previous (the API never makes one) does not lead into A's chain.
+    await store.responses.insert(
+        record("resp_b", tenant=B, previous_response_id="resp_3"), input_items=[user_message("in_b")]
+    )
+    assert ids(await store.responses.chain_items(B, "resp_b")) == ["in_b"]
+
+
+async def test_chain_items_of_a_chain_a_thousand_deep_come_in_one_piece(store: SqlStore) -> None:
+    previous = None
+    for n in range(1000):
+        await store.responses.insert(
+            record(f"resp_{n}", previous_response_id=previous),
+            input_items=[user_message(f"in_{n}")],
+            output_items=[assistant_message(f"out_{n}")],
+        )
+        previous = f"resp_{n}"
+
+    items = await store.responses.chain_items(A, "resp_999")
+
+    assert ids(items) == [f"{role}_{n}" for n in range(1000) for role in ("in", "out")]
 
 
 async def test_context_items_follow_the_order_of_the_ids_given(store: SqlStore, chain: list[ResponseRecord]) -> None:
@@ -455,7 +488,7 @@ AWKWARD_BODY: JSONObject = {
 async def test_json_bodies_with_unicode_and_nesting_round_trip_exactly(store: SqlStore) -> None:
     item = {"id": "msg_1", "type": "message", **AWKWARD_BODY}
     await store.responses.insert(
-        record("resp_1", body=AWKWARD_BODY, ancestors=("résp_0",)),
+        record("resp_1", body=AWKWARD_BODY, previous_response_id="résp_0"),
         input_items=[item],
         output_items=[item | {"id": "msg_2"}],
     )
@@ -463,7 +496,7 @@ async def test_json_bodies_with_unicode_and_nesting_round_trip_exactly(store: Sq
     got = await store.responses.get(A, "resp_1")
     assert got is not None
     assert got.body == AWKWARD_BODY
-    assert got.ancestors == ("résp_0",)
+    assert got.previous_response_id == "résp_0"
     assert await store.responses.get_item(A, "msg_1") == item
     page = await store.responses.list_input_items(A, "resp_1")
     assert page is not None and page.data == [item]

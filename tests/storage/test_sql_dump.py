@@ -23,7 +23,7 @@ async def populate(store: SqlStore) -> None:
         record("resp_1"), input_items=[user_message("msg_1")], output_items=[assistant_message("msg_2")]
     )
     await store.responses.insert(
-        record("resp_2", previous_response_id="resp_1", ancestors=("resp_1",)),
+        record("resp_2", previous_response_id="resp_1"),
         input_items=[user_message("msg_3", "naïve \u2603 text")],
         output_items=[assistant_message("msg_4", "6.02e+23")],
     )

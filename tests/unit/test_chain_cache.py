@@ -50,9 +50,8 @@ async def add_chain(store: SqlStore, turns: list[tuple[list[Any], list[Any]]], s
     for n, (inputs, outputs) in enumerate(turns):
         rid = f"resp_{n:04d}"
         body = {"id": rid, "object": "response", "status": status, "output": outputs}
-        record = ResponseRecord(
-            id=rid, tenant=T, created_at=n, status=status, body=body, ancestors=tuple(ids), previous_response_id=None
-        )
+        previous = ids[-1] if ids else None
+        record = ResponseRecord(id=rid, tenant=T, created_at=n, status=status, body=body, previous_response_id=previous)
         await store.responses.insert(record, input_items=inputs, output_items=outputs)
         ids.append(rid)
     return ids
