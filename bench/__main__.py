@@ -160,7 +160,7 @@ class Bench:
                     f"{ceiling.url}/v1/responses/{first['id']}",
                     self.get_lua,
                 )
-                self.chains(emu.url, ceiling.url)
+                self.chains(emu.url)
             finally:
                 ceiling.stop()
         finally:
@@ -172,7 +172,15 @@ class Bench:
         self.startup()
         self.memory()
 
-    def chains(self, emu_url: str, ceiling_url: str) -> None:
+    def only_chain(self) -> None:
+        """The chain case alone, on a fresh emulator."""
+        emu = emulator(f"sqlite:///{self.tmp / 'chain.db'}")
+        try:
+            self.chains(emu.url)
+        finally:
+            emu.stop()
+
+    def chains(self, emu_url: str) -> None:
         depths = (1, 100, 1000)
         previous = None
         depth = 0
@@ -359,14 +367,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs, small bulk insert")
     parser.add_argument("--duration", type=float, help="seconds per wrk run (default 5, quick 2)")
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
-    parser.add_argument("--only", choices=["workers"], help="run this one case (the JSON file gets its figures alone)")
+    parser.add_argument(
+        "--only", choices=["workers", "chain"], help="run this one case (the JSON file gets its figures alone)"
+    )
     args = parser.parse_args()
     need_wrk()
     duration = args.duration or (2.0 if args.quick else 5.0)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(Path(tmp), duration, args.quick)
-        bench.workers() if args.only == "workers" else bench.run()
+        {"workers": bench.workers, "chain": bench.only_chain}.get(args.only or "", bench.run)()
     args.json.write_text(json.dumps(bench.results, indent=2))
     print(f"\nfigures written to {args.json}")
 
