@@ -128,6 +128,17 @@ class Bench:
         print_case(name, entry)
 
     def run(self) -> None:
+        """Every case."""
+        self.plain(chains=True)
+        self.postgres()
+        self.workers()
+        self.stream()
+        self.many_stored()
+        self.startup()
+        self.memory()
+
+    def plain(self, *, chains: bool = False) -> None:
+        """Create (stored and not) and retrieve against the ceiling on one emulator; then its chain case."""
         db = self.tmp / "empty.db"
         emu = emulator(f"sqlite:///{db}")
         try:
@@ -160,17 +171,12 @@ class Bench:
                     f"{ceiling.url}/v1/responses/{first['id']}",
                     self.get_lua,
                 )
-                self.chains(emu.url)
+                if chains:
+                    self.chains(emu.url)
             finally:
                 ceiling.stop()
         finally:
             emu.stop()
-        self.postgres()
-        self.workers()
-        self.stream()
-        self.many_stored()
-        self.startup()
-        self.memory()
 
     def only_chain(self) -> None:
         """The chain case alone, on a fresh emulator."""
@@ -368,7 +374,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="seconds per wrk run (default 5, quick 2)")
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument(
-        "--only", choices=["workers", "chain"], help="run this one case (the JSON file gets its figures alone)"
+        "--only",
+        choices=["plain", "workers", "chain"],
+        help="run only these cases (plain: create and retrieve against the ceiling); the JSON file gets their figures",
     )
     args = parser.parse_args()
     need_wrk()
@@ -376,7 +384,7 @@ def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(Path(tmp), duration, args.quick)
-        {"workers": bench.workers, "chain": bench.only_chain}.get(args.only or "", bench.run)()
+        {"plain": bench.plain, "workers": bench.workers, "chain": bench.only_chain}.get(args.only or "", bench.run)()
     args.json.write_text(json.dumps(bench.results, indent=2))
     print(f"\nfigures written to {args.json}")
 
