@@ -143,15 +143,22 @@ def journal_entry(
     at: float,
     body_limit: int,
 ) -> JournalEntry:
-    """The journal's record of one ``/v1`` request (``head``: the first bytes of the response body)."""
-    found = _RESPONSE_ID.search(head, 0, 4096)
+    """The journal's record of one ``/v1`` request (``head``: the first bytes of the response body).
+
+    Its ``response_id`` is the one a route left in the request state, else the first response id in ``head``.
+    """
+    state = scope.get("state", {})
+    response_id = state.get("response_id")
+    if response_id is None:
+        found = _RESPONSE_ID.search(head, 0, 4096)
+        response_id = found.group(1).decode() if found else None
     data: dict[str, Any] = {
-        "request_id": scope.get("state", {}).get("request_id"),
+        "request_id": state.get("request_id"),
         "method": scope["method"],
         "path": scope["path"],
         "query": scope.get("query_string", b"").decode("latin-1"),
         "status": status,
-        "response_id": found.group(1).decode() if found else None,
+        "response_id": response_id,
         "stream": stream,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
         "request_headers": masked_headers(scope.get("headers", [])),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import Headers, QueryParams
@@ -39,6 +40,7 @@ from server.sse import event_stream_response
 CREATE_PATH = "/v1/responses"
 RETRIEVE_PATH = "/v1/responses/{response_id}"
 _RETRIEVE = re.compile(r"/v1/responses/([^/]+)")
+JSONObject = dict[str, Any]
 _NO_QUERY = parse_retrieve_query(())  # the defaults, as nearly every retrieve has no query string
 
 
@@ -71,7 +73,7 @@ class HotRoutes:
             context = {"request_id": scope["state"]["request_id"], "headers": Headers(scope=scope)}
             response: Response
             if not params.stream:
-                await send_json(send, await self._service().create(tenant, params, **context))
+                await _send_response(scope, send, await self._service().create(tenant, params, **context))
                 return
             response = event_stream_response(await self._service().stream(tenant, params, **context))
         except APIError as exc:
@@ -88,7 +90,7 @@ class HotRoutes:
             query = parse_retrieve_query(QueryParams(raw_query).multi_items()) if raw_query else _NO_QUERY
             response: Response
             if not query.stream:
-                await send_json(send, await self._service().retrieve(tenant, response_id, query))
+                await _send_response(scope, send, await self._service().retrieve(tenant, response_id, query))
                 return
             response = event_stream_response(await self._service().replay(tenant, response_id, query))
         except APIError as exc:
@@ -114,6 +116,13 @@ class _Asgi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._handler(scope, receive, send)
+
+
+async def _send_response(scope: Scope, send: Send, response: JSONObject) -> None:
+    """A Response as the 200 answer, its id left in the request state for the journal (which otherwise
+    looks for it in the body's first bytes)."""
+    scope["state"]["response_id"] = response["id"]
+    await send_json(send, response)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -39,6 +39,15 @@ async def test_each_request_is_journaled_with_body_status_response_id_and_reques
     assert entry["request_headers"]["user-agent"].startswith("AsyncOpenAI/Python")
 
 
+async def test_a_retrieve_and_a_delete_are_journaled_with_the_response_id(app: FastAPI, client: AsyncOpenAI) -> None:
+    created = await client.responses.create(model="gpt-4o", input="x")
+    await client.responses.retrieve(created.id)
+    await client.responses.delete(created.id)  # its body names the id too, found in the body's first bytes
+    _, retrieved, deleted = await journal(app)
+    assert retrieved["method"] == "GET" and retrieved["response_id"] == created.id
+    assert deleted["method"] == "DELETE" and deleted["response_id"] == created.id
+
+
 async def test_the_api_key_is_masked_and_never_stored(app: FastAPI, client: AsyncOpenAI) -> None:
     await client.responses.create(model="gpt-4o", input="x")
     entries = await journal(app)
