@@ -6,6 +6,7 @@ disposed of at shutdown; routes reach the live services through ``Runtime``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,7 @@ from server.engine.service import ResponsesService, ServiceOptions
 from server.engine.webhooks import WebhookSender
 from server.engine.worker import BackgroundWorker
 from server.errors import APIError, InvalidRequestError, invalid_url
+from server.gc_tuning import collect_young_garbage
 from storage.base import Store
 from storage.sql import open_store
 
@@ -129,10 +131,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, end_orphans: b
         if settings.journal:
             runtime.journal_writer = JournalWriter(store.journal, keep=settings.journal_keep)
             runtime.journal_writer.start()
+        young_garbage = asyncio.create_task(collect_young_garbage(), name="collect-young-garbage")
         log.info("openai-emulator ready database=%s", _redact_url(settings.resolved_database_url()))
         try:
             yield
         finally:
+            young_garbage.cancel()
             await worker.stop()
             if webhooks is not None:
                 await webhooks.close()
