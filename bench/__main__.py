@@ -1,13 +1,13 @@
 """The benchmark harness: the emulator beside a bare Starlette ceiling, both driven by wrk.
 
-Usage: python -m bench [--quick] [--json PATH] [--duration SECONDS] [--only workers]
+Usage: python -m bench [--quick] [--json PATH] [--duration SECONDS] [--only plain|chain|workers|memory]
 
 Cases: non-streaming create (store true / store false on SQLite; store true on PostgreSQL when
 127.0.0.1:5432 answers as user postgres), retrieve, streaming a 1,000-delta reply (bench/stream.py against a
 bare sse-starlette endpoint), create with previous_response_id at chain depth 1, 100 and 1,000, create and
 retrieve on a database holding many stored responses (bulk-inserted) against an empty one, create and retrieve
 with ``serve --workers 1`` against ``--workers 2`` on one SQLite file (bench.workers), start-up time,
-and resident memory after as many requests as fit in the memory phase. Needs ``wrk`` (Debian:
+and resident memory over 100,000 requests after a warm-up. Needs ``wrk`` (Debian:
 ``apt-get install -y wrk``).
 """
 
@@ -330,25 +330,47 @@ class Bench:
         print(f"\nstart-up to a healthy answer: {statistics.median(times):.2f} s (median of 3; target < 1.5 s)")
 
     def memory(self) -> None:
+        """Resident memory over 100,000 creates after a warm-up long enough for the process to settle.
+
+        A 5-second warm-up ended before the process had reached its working size: over the first minute or so
+        of load the worker threads that the maintenance loops and contended commits use come and go, and the
+        C allocator's per-thread heaps grow to what they hold (in-process, Python's objects and SQLite's own
+        memory stay flat meanwhile). Measured on the benchmark machine: +1.3 to +1.5 MiB over the first 80
+        seconds, then within 0.2 MiB for two more minutes. So the warm-up runs 90 seconds (15 with --quick) in
+        rounds whose figures are printed too, and the 100,000 creates are measured after it.
+        """
         emu = emulator(f"sqlite:///{self.tmp / 'memory.db'}")
         try:
             url = f"{emu.url}/v1/responses"
-            warm = wrk(url, self.create_lua, 16, 3 if self.quick else 5)
-            before = rss_kib(emu.process.pid)
+            round_seconds = 5 if self.quick else 10
+            warmup: list[int] = []
+            warm_requests = 0
+            for _ in range(3 if self.quick else 9):
+                warm_requests += wrk(url, self.create_lua, 16, round_seconds)["requests"]
+                warmup.append(rss_kib(emu.process.pid))
+            before = warmup[-1]
             samples: list[int] = []
-            total = warm["requests"]
+            total = 0
             # Rounds until the target count of requests after warm-up (the issue asks for 100,000), at most 30.
             target = 10_000 if self.quick else 100_000
-            while total - warm["requests"] < target and len(samples) < 30:
-                total += wrk(url, self.create_lua, 16, 5 if self.quick else 10)["requests"]
+            while total < target and len(samples) < 30:
+                total += wrk(url, self.create_lua, 16, round_seconds)["requests"]
                 samples.append(rss_kib(emu.process.pid))
         finally:
             emu.stop()
-        self.results["memory"] = {"requests": total, "rss_kib_after_warmup": before, "rss_kib_samples": samples}
+        self.results["memory"] = {
+            "warmup_requests": warm_requests,
+            "rss_kib_warmup_rounds": warmup,
+            "requests": total,
+            "rss_kib_after_warmup": before,
+            "rss_kib_samples": samples,
+        }
         print(
-            f"resident memory: {before / 1024:.1f} MiB after warm-up; after each further round: "
+            f"resident memory: during the warm-up ({warm_requests:,} requests) "
+            + ", ".join(f"{s / 1024:.1f}" for s in warmup)
+            + " MiB; after it, each further round: "
             + ", ".join(f"{s / 1024:.1f}" for s in samples)
-            + f" MiB; {total:,} requests in all"
+            + f" MiB; {total:,} requests after the warm-up"
         )
 
 
@@ -375,7 +397,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument(
         "--only",
-        choices=["plain", "workers", "chain"],
+        choices=["plain", "workers", "chain", "memory"],
         help="run only these cases (plain: create and retrieve against the ceiling); the JSON file gets their figures",
     )
     args = parser.parse_args()
@@ -384,7 +406,9 @@ def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(Path(tmp), duration, args.quick)
-        {"plain": bench.plain, "workers": bench.workers, "chain": bench.only_chain}.get(args.only or "", bench.run)()
+        {"plain": bench.plain, "workers": bench.workers, "chain": bench.only_chain, "memory": bench.memory}.get(
+            args.only or "", bench.run
+        )()
     args.json.write_text(json.dumps(bench.results, indent=2))
     print(f"\nfigures written to {args.json}")
 
