@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from scenarios.spec import ScenarioFileSpec, ScenarioSpec
 from scenarios.yaml_documents import files_in, node_at, parse
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["LoadedScenario", "ScenarioLoadError", "load_paths", "load_text", "scenario_files"]
 

@@ -24,12 +24,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scenarios.yaml_documents import files_in, line_of, parse
+
+if TYPE_CHECKING:
+    import yaml
 from server.errors import APIError
 from server.protocol import check_input_items
 
