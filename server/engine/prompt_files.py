@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scenarios.yaml_documents import files_in, line_of, parse
+from server.errors import APIError
+from server.protocol import check_input_items
 
 if TYPE_CHECKING:
     import yaml
-from server.errors import APIError
-from server.protocol import check_input_items
 
 JSONObject = dict[str, Any]
 
