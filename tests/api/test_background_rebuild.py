@@ -67,8 +67,12 @@ async def test_a_stream_accepted_on_a_carries_the_events_b_produces(
         stream_task = asyncio.ensure_future(
             on_a.responses.create(model="gpt-4o", input="w1 w2", background=True, stream=True)
         )
-        await asyncio.sleep(0.1)
-        jobs = await a.state.runtime.require_store().background.count_by_state()
+        # Polled, not a fixed pause: on a loaded machine the request may take longer than 0.1 s to queue its job.
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            jobs = await a.state.runtime.require_store().background.count_by_state()
+            if jobs:
+                break
         assert jobs == {"queued": 1}
         response_id = next(iter(await _queued_ids(a)))
         releaser = asyncio.ensure_future(release())
