@@ -1,7 +1,9 @@
 """The model catalogue: every model the SDK names, with the facts the emulator needs about it.
 
-Built from the SDK's own model literals (``openai.types.shared.ResponsesModel``) so that a new SDK pin brings
-its new models along. Facts per family (context window, maximum output, reasoning, echo defaults) are
+Built from the SDK's own model literals (``openai.types.shared.ResponsesModel``), as written out by
+``python -m server.protocol.sdk_snapshot_build`` into ``scenarios.sdk_models``, so that a new SDK pin brings
+its new models along (the snapshot's drift test fails until it is regenerated) without the runtime importing
+the SDK. Facts per family (context window, maximum output, reasoning, echo defaults) are
 public documentation; where the real API's behaviour for a family is unknown the closest documented family's
 behaviour is used.
 """
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from openai.types.shared import chat_model, responses_model
+from scenarios.sdk_models import MODEL_NAMES
 
 _DATE_SUFFIX = re.compile(r"-(\d{4})-(\d{2})-(\d{2})$")
 # The date the emulator reports as ``created`` for models whose name carries no date.
@@ -245,17 +247,6 @@ _UNKNOWN = _Family(
 )
 
 
-def _literal_strings(alias: object) -> list[str]:
-    """Every string literal inside a (possibly nested) ``Union``/``Literal`` type alias."""
-    out: list[str] = []
-    for arg in typing.get_args(alias):
-        if isinstance(arg, str):
-            out.append(arg)
-        else:
-            out.extend(_literal_strings(arg))
-    return out
-
-
 def _created(name: str) -> int:
     match = _DATE_SUFFIX.search(name)
     if not match:
@@ -293,11 +284,9 @@ def _info(name: str, *, known: bool) -> ModelInfo:
     )
 
 
-@lru_cache(maxsize=1)
 def known_model_names() -> tuple[str, ...]:
     """Every model name the pinned SDK lists, in the SDK's order, without duplicates."""
-    names = _literal_strings(chat_model.ChatModel) + _literal_strings(responses_model.ResponsesModel)
-    return tuple(dict.fromkeys(names))
+    return MODEL_NAMES
 
 
 @lru_cache(maxsize=1)

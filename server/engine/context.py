@@ -7,15 +7,13 @@ id, a string input becomes one user message with an ``input_text`` part, and eas
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
 from typing import Any
 
-from openai.types.responses.response_item import ResponseItem
-
 from server.engine.ids import ResponseIds
 from server.errors import InvalidRequestError
+from server.protocol.sdk_snapshot import ITEM_TYPES_REQUIRING_STATUS
 from storage.frozen import checked_frozen
 
 JSONObject = dict[str, Any]
@@ -67,17 +65,9 @@ _MODEL_OUTPUT_TYPES = frozenset(
 )
 
 
-def _types_needing_status() -> frozenset[str]:
-    """Item types whose stored form (the SDK's ``ResponseItem``) requires ``status``, which clients may omit."""
-    needing: set[str] = set()
-    for model in typing.get_args(typing.get_args(ResponseItem)[0]):
-        fields = model.model_fields
-        if "status" in fields and fields["status"].is_required():
-            needing.update(typing.get_args(fields["type"].annotation))
-    return frozenset(needing - {"message"})
-
-
-_NEEDS_STATUS = _types_needing_status()
+# Item types whose stored form (the SDK's ``ResponseItem``, read into the snapshot) requires ``status``, which
+# clients may omit.
+_NEEDS_STATUS = frozenset(ITEM_TYPES_REQUIRING_STATUS) - {"message"}
 
 
 def _message_parts(role: str, content: Any) -> list[JSONObject]:

@@ -13,7 +13,6 @@ import math
 import re
 
 import orjson
-from openai.types.responses import response_compact_params
 
 from server.errors import InvalidRequestError
 from server.protocol import fields as f
@@ -99,13 +98,13 @@ INPUT_TOKENS_KEYS: tuple[str, ...] = ("model", "input", *(name for name, _ in IN
 
 # POST /v1/responses/compact (REFERENCE §A row 7); order follows the create order [inferred].
 COMPACT_CHECKS: tuple[tuple[str, Node], ...] = (
-    ("prompt_cache_options", obj_for(response_compact_params.PromptCacheOptions)),
+    ("prompt_cache_options", obj_for("responses.response_compact_params.PromptCacheOptions")),
     ("prompt_cache_key", STR),
     ("prompt_cache_retention", f.PROMPT_CACHE_RETENTION),
     ("instructions", STR),
     ("service_tier", f.SERVICE_TIER),
     ("previous_response_id", STR),
-    ("image", obj_for(response_compact_params.Image)),
+    ("image", obj_for("responses.response_compact_params.Image")),
 )
 COMPACT_KEYS: tuple[str, ...] = ("model", "input", *(name for name, _ in COMPACT_CHECKS))
 

@@ -7,13 +7,6 @@ parameter accepts null). Where the server's error message lists fewer enum value
 
 from __future__ import annotations
 
-from openai.types.responses import response_create_params, response_prompt_param
-from openai.types.responses.response_format_text_json_schema_config_param import (
-    ResponseFormatTextJSONSchemaConfigParam,
-)
-from openai.types.shared_params.response_format_json_object import ResponseFormatJSONObject
-from openai.types.shared_params.response_format_text import ResponseFormatText
-
 from server.errors import InvalidRequestError
 from server.protocol.schema import BOOL, STR, Arr, Custom, Enum, Int, Num, Obj, OneOf, Str, optional, required
 from server.protocol.sdk import obj_for, tagged
@@ -107,10 +100,16 @@ REASONING = Obj(
 
 # --------------------------------------------------------------------------------------------- text
 # json_schema `name`: the pattern is the tool-name pattern (observed wording there), capped at 64 [inferred].
-_JSON_SCHEMA = obj_for(ResponseFormatTextJSONSchemaConfigParam)
+_JSON_SCHEMA = obj_for(
+    "responses.response_format_text_json_schema_config_param.ResponseFormatTextJSONSchemaConfigParam"
+)
 _JSON_SCHEMA_FORMAT = Obj({**_JSON_SCHEMA.fields, "name": required(Str(max_length=64, pattern="^[a-zA-Z0-9_-]+$"))})
 TEXT_FORMAT = tagged(
-    [obj_for(ResponseFormatText), _JSON_SCHEMA_FORMAT, obj_for(ResponseFormatJSONObject)],
+    [
+        obj_for("shared_params.response_format_text.ResponseFormatText"),
+        _JSON_SCHEMA_FORMAT,
+        obj_for("shared_params.response_format_json_object.ResponseFormatJSONObject"),
+    ],
     listed=("json_object", "text", "json_schema"),  # observed order
 )
 VERBOSITY = Enum(("low", "medium", "high"))  # observed
@@ -118,24 +117,24 @@ TEXT = Obj({"format": optional(TEXT_FORMAT), "verbosity": optional(VERBOSITY)})
 
 # --------------------------------------------------------------------------------------------- the rest
 STREAM_OPTIONS = Obj({"include_obfuscation": optional(BOOL)})  # `include_usage` → unknown (observed)
-PROMPT_CACHE_OPTIONS = obj_for(response_create_params.PromptCacheOptions)
+PROMPT_CACHE_OPTIONS = obj_for("responses.response_create_params.PromptCacheOptions")
 PROMPT_CACHE_RETENTION = Enum(("in_memory", "24h"))  # observed
 TRUNCATION = Enum(("auto", "disabled"))  # observed
 SERVICE_TIER = Enum(
     ("auto", "default", "fast", "flex", "priority"),  # observed message
     accepted=("scale", "ultrafast"),  # SDK 3.51.0 can send these too
 )
-MODERATION = obj_for(response_create_params.Moderation)
+MODERATION = obj_for("responses.response_create_params.Moderation")
 # `type` is a plain string in the SDK; "compaction" is the only documented value, so others are rejected
 # with the usual enum message [inferred].
 CONTEXT_MANAGEMENT = Arr(
     Obj({"type": required(Enum(("compaction",))), "compact_threshold": optional(Int())}),
     expected="an array of objects",  # observed phrase
 )
-PROMPT = obj_for(response_prompt_param.ResponsePromptParam)
+PROMPT = obj_for("responses.response_prompt_param.ResponsePromptParam")
 CONVERSATION = OneOf([STR, Obj({"id": required(STR)})])  # "one of a string or an object" [inferred]
-ACCESS_PROGRAMS = obj_for(response_create_params.AccessPrograms)
-IMAGE = obj_for(response_create_params.Image)
+ACCESS_PROGRAMS = obj_for("responses.response_create_params.AccessPrograms")
+IMAGE = obj_for("responses.response_create_params.Image")
 PERSONALITY = Str(max_length=64)
 
 TEMPERATURE = Num(minimum=0, maximum=2)

@@ -9,24 +9,11 @@ carry for the same type (e.g. ``created_by``), because clients replay ``response
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterable
 
-from openai.types.conversations.conversation_item import ConversationItem
-from openai.types.responses import (
-    response_input_audio_param,
-    response_input_file_param,
-    response_input_image_param,
-    response_input_item_param,
-    response_input_text_param,
-    response_output_refusal_param,
-    response_output_text_param,
-)
-from openai.types.responses.response_item import ResponseItem
-from openai.types.responses.response_output_item import ResponseOutputItem
-
 from server.protocol.schema import ANY, STR, Enum, Field, Obj, optional
-from server.protocol.sdk import obj_for
+from server.protocol.sdk import obj_for, typeddicts_in
+from server.protocol.sdk_snapshot import OUTPUT_ITEM_MEMBERS
 from server.protocol.wording import MISSING, at, bad_value, join, missing, unknown, wrong_type
 
 # Observed verbatim (gpt-5.6-terra, 2026-08-30): the server's item-type list. It is wider than the SDK's
@@ -68,37 +55,23 @@ _USER_FIELDS: dict[str, Field] = {
 _ASSISTANT_FIELDS: dict[str, Field] = {**_USER_FIELDS, "phase": optional(_PHASE)}
 
 _PARTS: dict[str, Obj] = {
-    "input_text": obj_for(response_input_text_param.ResponseInputTextParam),
-    "input_image": obj_for(response_input_image_param.ResponseInputImageParam),
-    "input_file": obj_for(response_input_file_param.ResponseInputFileParam),
-    "input_audio": obj_for(response_input_audio_param.ResponseInputAudioParam),
-    "output_text": obj_for(response_output_text_param.ResponseOutputTextParam),
-    "refusal": obj_for(response_output_refusal_param.ResponseOutputRefusalParam),
+    "input_text": obj_for("responses.response_input_text_param.ResponseInputTextParam"),
+    "input_image": obj_for("responses.response_input_image_param.ResponseInputImageParam"),
+    "input_file": obj_for("responses.response_input_file_param.ResponseInputFileParam"),
+    "input_audio": obj_for("responses.response_input_audio_param.ResponseInputAudioParam"),
+    "output_text": obj_for("responses.response_output_text_param.ResponseOutputTextParam"),
+    "refusal": obj_for("responses.response_output_refusal_param.ResponseOutputRefusalParam"),
 }
 _MESSAGE_PARAMS = {"EasyInputMessageParam", "Message", "ResponseOutputMessageParam"}
 
 
-def _output_members() -> dict[str, set[str]]:
-    """Item type → every member name the SDK's output/stored item models carry for it (alias and field name)."""
-    members: dict[str, set[str]] = {}
-    for union in (ResponseOutputItem, ResponseItem, ConversationItem):
-        for model in typing.get_args(typing.get_args(union)[0]):
-            fields = model.model_fields
-            tag = typing.get_args(fields["type"].annotation)
-            for name in tag:
-                names = members.setdefault(name, set())
-                for key, info in fields.items():
-                    # Both spellings: the SDK's own replay (`transform` → `model_dump` without aliases) sends
-                    # an output item's `async` member back as `async_`.
-                    names.update({key, info.alias or key})
-    return members
-
-
 def _item_nodes() -> dict[str, Obj]:
-    replayed = _output_members()
+    # Item type → every member name the SDK's output/stored item models carry for it, by field name and by
+    # alias: the SDK's own replay (`transform` → `model_dump` without aliases) sends `async` back as `async_`.
+    replayed = OUTPUT_ITEM_MEMBERS
     nodes: dict[str, Obj] = {}
-    for param in typing.get_args(response_input_item_param.ResponseInputItemParam):
-        if param.__name__ in _MESSAGE_PARAMS:
+    for param in typeddicts_in("responses.response_input_item_param.ResponseInputItemParam"):
+        if param.rpartition(".")[2] in _MESSAGE_PARAMS:
             continue
         derived = obj_for(param)
         tags = derived.fields["type"].node

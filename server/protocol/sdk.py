@@ -2,10 +2,14 @@
 
 The long tail of the request surface — 30-odd input item types, 16 tool types, their nested actions, filters
 and containers — is described field by field in ``openai.types.responses.*_param``. Transcribing ~200
-TypedDicts by hand would drift with every SDK pin, so they are translated once, lazily, into ``schema``
-nodes: ``Required[...]`` → required member, ``Optional``/``None`` → nullable, ``Literal`` → enum,
-``Union`` → kind-dispatched union (objects discriminated by their ``type`` literal), ``Iterable``/``List`` →
-array, ``Dict`` → map. This mirrors how ``scenarios.catalogue`` builds its model list from the SDK.
+TypedDicts by hand would drift with every SDK pin, so they are translated into ``schema`` nodes: required
+member → required, ``Optional``/``None`` → nullable, ``Literal`` → enum, ``Union`` → kind-dispatched union
+(objects discriminated by their ``type`` literal), ``Iterable``/``List`` → array, ``Dict`` → map.
+
+The TypedDicts are read from ``sdk_snapshot`` — the SDK's annotations written out as data by
+``python -m server.protocol.sdk_snapshot_build`` — not from the SDK itself: importing ``openai.types`` costs
+~0.4 s of start-up, and ``tests/unit/test_sdk_snapshot.py`` keeps the snapshot equal to the pinned SDK. The
+same goes for ``scenarios.catalogue``'s model names (``scenarios.sdk_models``).
 
 Two deliberate deviations from the SDK types, both towards accepting:
 
@@ -20,20 +24,10 @@ the sibling modules and take precedence over anything derived here.
 
 from __future__ import annotations
 
-import collections.abc
-import types
 import typing
 from collections.abc import Sequence
 
-import typing_extensions
-from openai.types.responses import (
-    function_tool_param,
-    response_function_shell_call_output_content_param,
-    response_input_image_param,
-    response_input_item_param,
-    response_output_text_param,
-)
-
+from server.protocol import sdk_snapshot
 from server.protocol.schema import (
     ANY,
     BOOL,
@@ -56,41 +50,55 @@ from server.protocol.schema import (
     optional,
     required,
 )
+from server.protocol.sdk_snapshot import Ann
 
 # Function names: pattern observed verbatim in a gpt-5.6-terra capture (`tools[4].name`); the 64-character
 # cap is the documented limit, its wording the API's usual maxLength message [inferred].
 TOOL_NAME = Str(max_length=64, pattern="^[a-zA-Z0-9_-]+$")
 
-# (TypedDict, member) → replacement member. Keys are classes, so a renamed SDK type fails loudly at import.
-_REPLACED: dict[tuple[type, str], Field] = {
-    (function_tool_param.FunctionToolParam, "name"): required(TOOL_NAME),
+# The snapshot names of the TypedDicts the rules below refer to.
+FUNCTION_TOOL = "responses.function_tool_param.FunctionToolParam"
+FUNCTION_CALL_OUTPUT = "responses.response_input_item_param.FunctionCallOutput"
+INPUT_IMAGE = "responses.response_input_image_param.ResponseInputImageParam"
+OUTPUT_TEXT = "responses.response_output_text_param.ResponseOutputTextParam"
+SHELL_CALL_OUTPUT_CONTENT = (
+    "responses.response_function_shell_call_output_content_param.ResponseFunctionShellCallOutputContentParam"
+)
+
+# (TypedDict, member) → replacement member. ``_check_rules`` fails the import if the snapshot lacks one.
+_REPLACED: dict[tuple[str, str], Field] = {
+    (FUNCTION_TOOL, "name"): required(TOOL_NAME),
     # The SDK says Required[Optional[...]]; the observed accepted body `{"type":"function","name":"f",
     # "parameters":{…}}` omits `strict`, and function tools without `parameters` are documented as valid.
-    (function_tool_param.FunctionToolParam, "parameters"): optional(Map(ANY)),
-    (function_tool_param.FunctionToolParam, "strict"): optional(BOOL),
+    (FUNCTION_TOOL, "parameters"): optional(Map(ANY)),
+    (FUNCTION_TOOL, "strict"): optional(BOOL),
     # Optional in the SDK, but the server cannot pair an output without it: the usual missing-parameter 400
     # [inferred wording, the family's].
-    (response_input_item_param.FunctionCallOutput, "call_id"): required(STR),
+    (FUNCTION_CALL_OUTPUT, "call_id"): required(STR),
 }
 
 # Members the SDK marks Required that the server accepts omitted: `detail` on images (docs examples send
 # `{"type":"input_image","image_url":…}`), `annotations` on replayed output_text.
-_RELAXED: frozenset[tuple[type, str]] = frozenset(
-    {
-        (response_input_image_param.ResponseInputImageParam, "detail"),
-        (response_output_text_param.ResponseOutputTextParam, "annotations"),
-    }
-)
+_RELAXED: frozenset[tuple[str, str]] = frozenset({(INPUT_IMAGE, "detail"), (OUTPUT_TEXT, "annotations")})
 
 # Output-only members that replayed output items carry below the item level (the item level itself is
 # handled in ``items.py`` from the SDK's output models).
-_EXTRA: dict[type, tuple[str, ...]] = {
-    response_function_shell_call_output_content_param.ResponseFunctionShellCallOutputContentParam: ("created_by",),
-}
+_EXTRA: dict[str, tuple[str, ...]] = {SHELL_CALL_OUTPUT_CONTENT: ("created_by",)}
 
-_WRAPPERS = (typing.Required, typing.NotRequired, typing.Annotated)
-_SEQUENCES = (list, collections.abc.Sequence, collections.abc.Iterable, collections.abc.MutableSequence)
-_cache: dict[type, Obj] = {}
+_LEAVES: dict[str, Node] = {"str": STR, "bool": BOOL, "int": INT, "float": NUM, "any": ANY}
+_cache: dict[str, Obj] = {}
+
+
+def _check_rules() -> None:
+    # The rules above are keyed by name, so a TypedDict or member renamed by a new SDK pin (and snapshot) must
+    # fail loudly here rather than leave a rule that silently no longer applies.
+    for td, member in (*_REPLACED, *_RELAXED, *((td, None) for td in _EXTRA)):
+        members = sdk_snapshot.TYPEDDICTS.get(td)
+        if members is None or (member is not None and member not in members):
+            raise LookupError(f"sdk.py names {td}{'.' + member if member else ''}, which the SDK snapshot lacks")
+
+
+_check_rules()
 
 
 class Nullable(Node):
@@ -106,70 +114,71 @@ class Nullable(Node):
             self.inner.check(value, path)
 
 
-def obj_for(td: type) -> Obj:
-    """The closed object node for one SDK TypedDict (cached; recursion-safe)."""
-    node = _cache.get(td)
+def obj_for(name: str) -> Obj:
+    """The closed object node for one SDK TypedDict, by snapshot name (cached; recursion-safe)."""
+    node = _cache.get(name)
     if node is not None:
         return node
+    members = sdk_snapshot.TYPEDDICTS.get(name)
+    if members is None:
+        raise LookupError(
+            f"{name} is not in the SDK snapshot: add it to ROOT_TYPEDDICTS in server/protocol/sdk_snapshot_build.py "
+            "and run python -m server.protocol.sdk_snapshot_build"
+        )
     node = Obj()
-    _cache[td] = node  # registered before its members so self-references resolve
+    _cache[name] = node  # registered before its members so self-references resolve
     fields: dict[str, Field] = {}
-    for name, annotation in typing.get_type_hints(td, include_extras=True).items():
-        replaced = _REPLACED.get((td, name))
+    for member, (requirement, annotation) in members.items():
+        replaced = _REPLACED.get((name, member))
         if replaced is not None:
-            fields[name] = replaced
+            fields[member] = replaced
             continue
-        is_required = False
-        while typing.get_origin(annotation) in _WRAPPERS:
-            is_required = is_required or typing.get_origin(annotation) is typing.Required
-            annotation = typing.get_args(annotation)[0]
-        if (td, name) in _RELAXED:
-            is_required = False
-        member, nullable = node_for(annotation)
-        fields[name] = Field(member, required=is_required, nullable=nullable or not is_required)
-        if name == "async":
+        is_required = requirement == "required" and (name, member) not in _RELAXED
+        value, nullable = node_for(annotation)
+        fields[member] = Field(value, required=is_required, nullable=nullable or not is_required)
+        if member == "async":
             # The SDK's own replay of a dumped output model spells this member `async_` (no by_alias).
-            fields["async_"] = optional(member)
-    for name in _EXTRA.get(td, ()):
-        fields.setdefault(name, optional(ANY))
+            fields["async_"] = optional(value)
+    for extra in _EXTRA.get(name, ()):
+        fields.setdefault(extra, optional(ANY))
     return node.define(fields)
 
 
-def node_for(annotation: object) -> tuple[Node, bool]:
-    """The node for one SDK annotation, and whether it admits ``None``."""
-    origin = typing.get_origin(annotation)
-    while origin in _WRAPPERS:
-        annotation = typing.get_args(annotation)[0]
-        origin = typing.get_origin(annotation)
-    if origin is typing.Union or origin is types.UnionType:
-        args = typing.get_args(annotation)
-        members = [node_for(a)[0] for a in args if a is not type(None)]
-        return union_of(members), type(None) in args
-    if origin is typing.Literal:
-        values = typing.get_args(annotation)
-        if not all(isinstance(v, str) for v in values):
-            raise TypeError(f"unsupported non-string literal in SDK type: {annotation!r}")
-        return Enum([str(v) for v in values]), False
-    if origin in _SEQUENCES:
-        (element,) = typing.get_args(annotation) or (object,)
-        item, nullable = node_for(element)
+def node_for(annotation: Ann) -> tuple[Node, bool]:
+    """The node for one snapshot annotation (``sdk_snapshot.Ann``), and whether it admits ``None``."""
+    if isinstance(annotation, str):
+        leaf = _LEAVES.get(annotation)
+        if leaf is None:
+            raise TypeError(f"unsupported SDK annotation: {annotation!r}")
+        return leaf, False
+    tag, *args = annotation
+    if tag == "union":
+        members = [node_for(a)[0] for a in args if a != "none"]
+        return union_of(members), "none" in args
+    if tag == "literal":
+        return Enum([_text(v) for v in args]), False
+    if tag == "list":
+        item, nullable = node_for(args[0])
         return Arr(Nullable(item) if nullable else item), False
-    if origin is dict or origin is collections.abc.Mapping:
-        value, nullable = node_for(typing.get_args(annotation)[1])
+    if tag == "dict":
+        value, nullable = node_for(args[0])
         return Map(Nullable(value) if nullable else value), False
-    if annotation is str:
-        return STR, False
-    if annotation is bool:
-        return BOOL, False
-    if annotation is int:
-        return INT, False
-    if annotation is float:
-        return NUM, False
-    if annotation is object:
-        return ANY, False
-    if isinstance(annotation, type) and typing_extensions.is_typeddict(annotation):
-        return obj_for(annotation), False
+    if tag == "ref":
+        return obj_for(_text(args[0])), False
     raise TypeError(f"unsupported SDK annotation: {annotation!r}")
+
+
+def typeddicts_in(union: str) -> list[str]:
+    """The snapshot names of the TypedDicts among one SDK union's members (``sdk_snapshot.UNIONS``), in order."""
+    return [
+        _text(member[1]) for member in sdk_snapshot.UNIONS[union] if isinstance(member, tuple) and member[0] == "ref"
+    ]
+
+
+def _text(annotation: Ann) -> str:
+    if not isinstance(annotation, str):
+        raise TypeError(f"expected a name or literal value in the SDK snapshot, got {annotation!r}")
+    return annotation
 
 
 def _discriminator(node: Node) -> tuple[str, ...] | None:

@@ -8,26 +8,17 @@ observed function-tool rules layered on in ``sdk._REPLACED``: ``name`` is requir
 
 from __future__ import annotations
 
-import typing
-
-import typing_extensions
-from openai.types.responses import response_create_params
-from openai.types.responses.tool_param import ToolParam
-
 from server.protocol.schema import Arr, Enum, Obj, OneOf
-from server.protocol.sdk import obj_for, tagged
+from server.protocol.sdk import obj_for, tagged, typeddicts_in
 
 # Unknown tool type → `Invalid value: 'x'. Supported values are: 'function', …` at `tools[i].type`, listed in
 # the SDK's order [inferred: wording follows the content-part rule; the list itself is unobserved].
-TOOL = tagged([obj_for(t) for t in typing.get_args(ToolParam)])
+TOOL = tagged([obj_for(t) for t in typeddicts_in("responses.tool_param.ToolParam")])
 TOOLS = Arr(TOOL, expected="an array of tools")  # observed phrase
 
 TOOL_CHOICE_MODES = Enum(("none", "auto", "required"))  # observed message
-_CHOICE_OBJECTS: list[Obj] = [
-    obj_for(member)
-    for member in typing.get_args(response_create_params.ToolChoice)
-    if isinstance(member, type) and typing_extensions.is_typeddict(member)
-]
+# The union's other member, the `"none" | "auto" | "required"` literal, is TOOL_CHOICE_MODES.
+_CHOICE_OBJECTS: list[Obj] = [obj_for(t) for t in typeddicts_in("responses.response_create_params.ToolChoice")]
 # `{type: "function"}` without a name → `Missing required parameter: 'tool_choice.name'.` (observed; the
 # chat-shaped `{type: "function", function: {name}}` reports the same, since missing beats unknown).
 TOOL_CHOICE_OBJECT = tagged(_CHOICE_OBJECTS)
